@@ -1,0 +1,57 @@
+using System.ComponentModel;
+using Pipeline.Extractor.Cache;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+public sealed class InfoSettings : CommandSettings
+{
+    [CommandArgument(0, "<CACHE>")]
+    [Description("A cache folder written by extract (or a split root).")]
+    public string Cache { get; init; } = "";
+
+    [CommandOption("--json")]
+    public bool Json { get; init; }
+}
+
+public sealed class InfoCommand : Command<InfoSettings>
+{
+    public override int Execute(CommandContext context, InfoSettings settings, CancellationToken cancellationToken)
+    {
+        var root = FeatureCache.TryReadSplitRoot(settings.Cache);
+        var dirs = root is null ? [settings.Cache] : root.Splits.Select(s => Path.Combine(settings.Cache, s)).ToList();
+        var manifests = dirs.Select(FeatureCache.ReadManifest).ToList();
+        if (settings.Json)
+        {
+            Output.WriteJson(manifests.Select(m => new
+            {
+                m.Split, m.Backbone, m.Preprocessing, m.Features, m.Classes, Images = m.Items.Count,
+                PerClass = m.Classes.Select((c, i) => new { Class = c, Count = m.Items.Count(x => x.Label == i) }),
+                m.Skipped,
+            }));
+            return 0;
+        }
+
+        var first = manifests[0];
+        Console.Out.WriteLine($"backbone: {first.Backbone.Name} ({first.Backbone.File}, sha256 {first.Backbone.Sha256}){(first.Backbone.Synthetic ? " [synthetic: random weights]" : "")}");
+        Console.Out.WriteLine($"features: {first.Backbone.FeatureTensor} ({string.Join("x", first.Features.Shape)} = {first.Features.Length}) {first.Features.Dtype}");
+        Console.Out.WriteLine($"preprocessing: {first.Preprocessing.Describe()}");
+        var table = Output.Table(["split", .. first.Classes, "total", "skipped"]);
+        foreach (var m in manifests)
+        {
+            table.AddRow([m.Split.Length > 0 ? m.Split : "-", .. m.Classes.Select((_, i) => $"{m.Items.Count(x => x.Label == i)}"), $"{m.Items.Count}", $"{m.Skipped.Count}"]);
+        }
+
+        Output.Write(table);
+        foreach (var m in manifests)
+        {
+            foreach (var s in m.Skipped)
+            {
+                Console.Out.WriteLine($"skipped {Path.Combine(m.Split, s.Path)}: {s.Reason}");
+            }
+        }
+
+        return 0;
+    }
+}

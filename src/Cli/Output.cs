@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace Pipeline.Cli;
+
+/// <summary>Results to stdout: a table for people, JSON for scripts.</summary>
+internal static class Output
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));
+
+    public static Table Table(params string[] columns)
+    {
+        var table = new Table().Border(TableBorder.Rounded);
+        foreach (var c in columns)
+        {
+            table.AddColumn(c);
+        }
+
+        return table;
+    }
+
+    public static void Write(Table table) => AnsiConsole.Write(table);
+}

@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Extractor.Cache;
+
+/// <summary>
+/// <c>manifest.json</c> of a feature cache. Row i of the concatenated parts belongs to
+/// <see cref="Items"/>[i]. Several parts (shards made on different machines) read as one.
+/// Deterministic: no timestamps, so the same inputs give a byte-identical file.
+/// </summary>
+public sealed record CacheManifest
+{
+    public const string FormatName = "pipeline-feature-cache";
+    public const int CurrentFormatVersion = 1;
+
+    public string Format { get; init; } = FormatName;
+
+    public int FormatVersion { get; init; } = CurrentFormatVersion;
+
+    public string ToolVersion { get; init; } = ToolInfo.Version;
+
+    /// <summary>Split name (train, validation, test) or empty for a flat dataset.</summary>
+    public string Split { get; init; } = "";
+
+    public required BackboneInfo Backbone { get; init; }
+
+    public required Preprocessing Preprocessing { get; init; }
+
+    public required FeatureInfo Features { get; init; }
+
+    public required IReadOnlyList<string> Classes { get; init; }
+
+    public required IReadOnlyList<CachePart> Parts { get; init; }
+
+    public required IReadOnlyList<CacheItem> Items { get; init; }
+
+    public IReadOnlyList<SkippedItem> Skipped { get; init; } = [];
+
+    internal static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+}
+
+/// <summary>Which backbone made the features: a cache is only extended or read by the same one.</summary>
+public sealed record BackboneInfo
+{
+    public required string Name { get; init; }
+
+    public required string File { get; init; }
+
+    /// <summary>SHA-256 of the ONNX file as given (before any in-memory rewrite).</summary>
+    public required string Sha256 { get; init; }
+
+    public required string FeatureTensor { get; init; }
+
+    /// <summary>True for a model with random weights made by <c>models synth</c>: never report accuracy from it.</summary>
+    public bool Synthetic { get; init; }
+
+    /// <summary>The pair a head must match: same weights and same preprocessing.</summary>
+    public string Describe() => $"{Name} (sha256 {Sha256[..12]})";
+}
+
+public sealed record FeatureInfo
+{
+    /// <summary>Shape of one row, e.g. [512, 1, 1] or [512, 7, 7]; rows are stored flattened.</summary>
+    public required IReadOnlyList<int> Shape { get; init; }
+
+    /// <summary>float32 or float16.</summary>
+    public required string Dtype { get; init; }
+
+    [JsonIgnore]
+    public int Length => Shape.Aggregate(1, (a, b) => a * b);
+}
+
+/// <summary>One stored part: a features file (rows, length) and a labels file (rows,) int32.</summary>
+public sealed record CachePart(string Features, string Labels, int Rows);
+
+/// <summary>One cached image. <c>View</c> 0 is the clean image; 1… are augmented views.</summary>
+public sealed record CacheItem(string Path, int Label, long Bytes, string Sha256)
+{
+    public int View { get; init; }
+}
+
+public sealed record SkippedItem(string Path, string Reason);
+
+/// <summary><c>manifest.json</c> at the root of a cache made from split folders.</summary>
+public sealed record SplitRootManifest
+{
+    public string Format { get; init; } = CacheManifest.FormatName + "-splits";
+
+    public int FormatVersion { get; init; } = CacheManifest.CurrentFormatVersion;
+
+    public required IReadOnlyList<string> Splits { get; init; }
+
+    public required IReadOnlyList<string> Classes { get; init; }
+}
+
+public static class ToolInfo
+{
+    public static string Version { get; } =
+        typeof(ToolInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

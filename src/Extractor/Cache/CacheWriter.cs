@@ -1,0 +1,93 @@
+using System.Numerics.Tensors;
+using System.Text.Json;
+
+namespace Pipeline.Extractor.Cache;
+
+/// <summary>
+/// Turns a complete <see cref="PartialStore"/> into the final cache: <c>features.npy</c>,
+/// <c>labels.npy</c>, then <c>manifest.json</c> last. Each is written to a temporary name and
+/// renamed, and the old manifest goes first, so a kill at any point leaves either a readable
+/// cache or an unfinished one that the next run finishes.
+/// </summary>
+internal static class CacheWriter
+{
+    public const string FeaturesFile = "features.npy";
+    public const string LabelsFile = "labels.npy";
+
+    public static CacheManifest Finish(string dir, PartialStore store, DatasetSplit split, IReadOnlyList<string> classes, Backbone backbone, string dtype)
+    {
+        var items = new List<CacheItem>();
+        var skipped = new List<SkippedItem>();
+        var keep = new List<int>();
+        for (int r = 0; r < store.Rows.Length; r++)
+        {
+            var state = store.Rows[r] ?? throw new InvalidOperationException($"row {r} was not computed");
+            var item = split.Items[r];
+            if (state.Skip is null)
+            {
+                items.Add(new CacheItem(item.RelativePath, item.Label, state.Bytes, state.Sha256));
+                keep.Add(r);
+            }
+            else
+            {
+                skipped.Add(new SkippedItem(item.RelativePath, state.Skip));
+            }
+        }
+
+        int length = backbone.FeatureLength;
+        bool half = dtype == "float16";
+        File.Delete(Path.Combine(dir, FeatureCache.ManifestFile));
+        WriteNpy(Path.Combine(dir, FeaturesFile), half ? "<f2" : "<f4", [keep.Count, length], stream =>
+        {
+            var row = new float[length];
+            var halfRow = new Half[length];
+            foreach (int r in keep)
+            {
+                store.ReadRow(r, row);
+                if (half)
+                {
+                    TensorPrimitives.ConvertToHalf(row, halfRow);
+                    stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(halfRow.AsSpan()));
+                }
+                else
+                {
+                    stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
+                }
+            }
+        });
+        WriteNpy(Path.Combine(dir, LabelsFile), "<i4", [items.Count], stream =>
+        {
+            foreach (var item in items)
+            {
+                stream.Write(BitConverter.GetBytes(item.Label));
+            }
+        });
+
+        var manifest = new CacheManifest
+        {
+            Split = split.Name,
+            Backbone = backbone.Info,
+            Preprocessing = backbone.Preprocessing,
+            Features = new FeatureInfo { Shape = backbone.FeatureShape, Dtype = dtype },
+            Classes = classes,
+            Parts = [new CachePart(FeaturesFile, LabelsFile, items.Count)],
+            Items = items,
+            Skipped = skipped,
+        };
+        PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
+        return manifest;
+    }
+
+    private static void WriteNpy(string path, string descr, long[] shape, Action<Stream> body)
+    {
+        string tmp = path + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            fs.Write(NpyFile.Header(descr, shape));
+            body(fs);
+            fs.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+}

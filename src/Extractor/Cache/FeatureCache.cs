@@ -1,0 +1,260 @@
+using System.IO.MemoryMappedFiles;
+using System.Numerics.Tensors;
+using System.Text.Json;
+using Pipeline.Extractor.Internals;
+
+namespace Pipeline.Extractor.Cache;
+
+/// <summary>
+/// A feature cache opened for reading: the manifest, the labels in memory, and the features
+/// memory-mapped (never loaded whole), so a 20,000 × 25,088 cache trains in batches.
+/// </summary>
+public sealed unsafe partial class FeatureCache : IDisposable
+{
+    public const string ManifestFile = "manifest.json";
+    private readonly List<MappedPart> _parts = [];
+
+    private FeatureCache(string directory, CacheManifest manifest)
+    {
+        Directory = directory;
+        Manifest = manifest;
+    }
+
+    public string Directory { get; }
+
+    public CacheManifest Manifest { get; }
+
+    public int Count => Manifest.Items.Count;
+
+    public int FeatureLength => Manifest.Features.Length;
+
+    public int[] Labels { get; private set; } = [];
+
+    public IReadOnlyList<string> Classes => Manifest.Classes;
+
+    /// <summary>
+    /// Opens a cache directory. For a root made from split folders, <paramref name="split"/> picks
+    /// one (default: the first of <paramref name="preferredSplits"/> that exists).
+    /// </summary>
+    public static FeatureCache Open(string path, string? split = null, params string[] preferredSplits)
+    {
+        string dir = ResolveSplit(path, split, preferredSplits);
+        var manifest = ReadManifest(dir);
+        var cache = new FeatureCache(dir, manifest);
+        try
+        {
+            cache.MapParts();
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
+        }
+
+        return cache;
+    }
+
+    /// <summary>The directory holding one split's cache, for a split root or a plain cache.</summary>
+    public static string ResolveSplit(string path, string? split, params string[] preferredSplits)
+    {
+        string manifestPath = Path.Combine(path, ManifestFile);
+        if (!File.Exists(manifestPath))
+        {
+            Throw.BadCache(path, "no manifest.json here", "run 'extract --data DIR --out CACHE' first, or point at the folder extract wrote (a killed extract is finished by running it again)");
+        }
+
+        var root = TryReadSplitRoot(path);
+        if (root is null)
+        {
+            if (split is not null)
+            {
+                Throw.BadCache(path, $"is a single cache, it has no split '{split}'", "drop the split option, or point at the root of a cache made from split folders");
+            }
+
+            return path;
+        }
+
+        string? chosen = split ?? preferredSplits.FirstOrDefault(s => root.Splits.Contains(s));
+        if (chosen is null || !root.Splits.Contains(chosen))
+        {
+            Throw.BadCache(path, $"has no split '{chosen ?? string.Join("|", preferredSplits)}' (it has: {string.Join(", ", root.Splits)})", "name one of its splits, or its folder directly");
+        }
+
+        return Path.Combine(path, chosen);
+    }
+
+    public static SplitRootManifest? TryReadSplitRoot(string path)
+    {
+        string manifestPath = Path.Combine(path, ManifestFile);
+        if (!File.Exists(manifestPath))
+        {
+            return null;
+        }
+
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+        return doc.RootElement.TryGetProperty("splits", out _)
+            ? doc.Deserialize<SplitRootManifest>(CacheManifest.Json)
+            : null;
+    }
+
+    public static CacheManifest ReadManifest(string dir)
+    {
+        string path = Path.Combine(dir, ManifestFile);
+        if (!File.Exists(path))
+        {
+            Throw.BadCache(dir, "no manifest.json here", "run 'extract' first; a killed extract is finished by running the same command again");
+        }
+
+        CacheManifest? manifest;
+        try
+        {
+            manifest = JsonSerializer.Deserialize<CacheManifest>(File.ReadAllBytes(path), CacheManifest.Json);
+        }
+        catch (JsonException e)
+        {
+            Throw.BadCache(dir, $"manifest.json is not valid ({e.Message})", "delete the folder and run extract again");
+            return null;
+        }
+
+        if (manifest is null || manifest.Format != CacheManifest.FormatName)
+        {
+            Throw.BadCache(dir, "manifest.json is not a feature-cache manifest", "point at a folder written by extract");
+        }
+
+        if (manifest.FormatVersion > CacheManifest.CurrentFormatVersion)
+        {
+            Throw.BadCache(dir, $"format version {manifest.FormatVersion} is newer than this tool reads ({CacheManifest.CurrentFormatVersion})", "upgrade the tool");
+        }
+
+        return manifest;
+    }
+
+    private void MapParts()
+    {
+        var labels = new List<int>(Count);
+        int rows = 0;
+        foreach (var part in Manifest.Parts)
+        {
+            var mapped = MappedPart.Open(Path.Combine(Directory, part.Features), Manifest.Features, part.Rows, rows);
+            _parts.Add(mapped);
+            labels.AddRange(ReadLabels(Path.Combine(Directory, part.Labels), part.Rows));
+            rows += part.Rows;
+        }
+
+        if (rows != Count)
+        {
+            Throw.BadCache(Directory, $"parts hold {rows} rows but the manifest lists {Count} items", "delete the folder and run extract again");
+        }
+
+        Labels = labels.ToArray();
+    }
+
+    private static int[] ReadLabels(string path, int rows)
+    {
+        var (descr, shape, offset) = NpyFile.ReadHeader(path);
+        if (descr != "<i4" || shape.Length != 1 || shape[0] != rows)
+        {
+            throw new InvalidDataException($"'{path}' should be int32 ({rows},), is {descr} ({string.Join(",", shape)})");
+        }
+
+        var bytes = File.ReadAllBytes(path).AsSpan((int)offset, rows * 4);
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes).ToArray();
+    }
+
+    /// <summary>Copies row <paramref name="row"/> (flattened features) into <paramref name="destination"/> as float32.</summary>
+    public void ReadRow(int row, Span<float> destination)
+    {
+        foreach (var part in _parts)
+        {
+            if (row < part.FirstRow + part.Rows)
+            {
+                part.Read(row - part.FirstRow, destination[..FeatureLength]);
+                return;
+            }
+        }
+
+        throw new ArgumentOutOfRangeException(nameof(row), row, $"cache has {Count} rows");
+    }
+
+    /// <summary>Gathers rows into a (rows.Length, FeatureLength) float32 block.</summary>
+    public void ReadRows(ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        for (int i = 0; i < rows.Length; i++)
+        {
+            ReadRow(rows[i], destination.Slice(i * FeatureLength, FeatureLength));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _parts)
+        {
+            p.Dispose();
+        }
+
+        _parts.Clear();
+    }
+
+    private sealed class MappedPart : IDisposable
+    {
+        private MemoryMappedFile? _file;
+        private MemoryMappedViewAccessor? _view;
+        private byte* _data;
+        private int _rowBytes;
+        private bool _half;
+        private int _length;
+
+        public int FirstRow { get; private init; }
+
+        public int Rows { get; private init; }
+
+        public static MappedPart Open(string path, FeatureInfo info, int rows, int firstRow)
+        {
+            var (descr, shape, offset) = NpyFile.ReadHeader(path);
+            string expected = info.Dtype == "float16" ? "<f2" : "<f4";
+            if (descr != expected || shape.Length != 2 || shape[0] != rows || shape[1] != info.Length)
+            {
+                throw new InvalidDataException($"'{path}' should be {expected} ({rows}, {info.Length}), is {descr} ({string.Join(", ", shape)})");
+            }
+
+            var part = new MappedPart { FirstRow = firstRow, Rows = rows };
+            part._half = info.Dtype == "float16";
+            part._length = info.Length;
+            part._rowBytes = info.Length * (part._half ? 2 : 4);
+            if (rows > 0)
+            {
+                part._file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+                part._view = part._file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
+                byte* p = null;
+                part._view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
+                part._data = p + part._view.PointerOffset + offset;
+            }
+
+            return part;
+        }
+
+        public void Read(int row, Span<float> destination)
+        {
+            byte* src = _data + (long)row * _rowBytes;
+            if (_half)
+            {
+                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(src, _length), destination);
+            }
+            else
+            {
+                new ReadOnlySpan<float>(src, _length).CopyTo(destination);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_view is not null)
+            {
+                _view.SafeMemoryMappedViewHandle.ReleasePointer();
+                _view.Dispose();
+                _file?.Dispose();
+                _view = null;
+            }
+        }
+    }
+}

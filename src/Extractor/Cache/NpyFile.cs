@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Pipeline.Extractor.Cache;
+
+/// <summary>
+/// The numpy <c>.npy</c> format, version 1.0: magic, a Python-dict header padded with spaces to
+/// a multiple of 64 bytes, then the raw little-endian C-order data, so that
+/// <c>np.load(path, mmap_mode="r")</c> maps it without copying.
+/// </summary>
+internal static partial class NpyFile
+{
+    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+
+    /// <summary>The full header (magic to newline) for an array of <paramref name="shape"/> and numpy <paramref name="descr"/>.</summary>
+    public static byte[] Header(string descr, IReadOnlyList<long> shape)
+    {
+        string dims = shape.Count == 1 ? $"{shape[0]}," : string.Join(", ", shape);
+        string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
+        int unpadded = 6 + 2 + 2 + dict.Length + 1;
+        int padded = (unpadded + 63) / 64 * 64;
+        var header = new byte[padded];
+        Magic.CopyTo(header);
+        header[6] = 1;
+        header[7] = 0;
+        BitConverter.TryWriteBytes(header.AsSpan(8, 2), (ushort)(padded - 10));
+        Encoding.ASCII.GetBytes(dict, header.AsSpan(10));
+        header.AsSpan(10 + dict.Length, padded - 10 - dict.Length - 1).Fill((byte)' ');
+        header[^1] = (byte)'\n';
+        return header;
+    }
+
+    /// <summary>Reads the header of <paramref name="path"/>: dtype descr, shape, and where the data starts.</summary>
+    public static (string Descr, long[] Shape, long DataOffset) ReadHeader(string path)
+    {
+        using var fs = File.OpenRead(path);
+        Span<byte> pre = stackalloc byte[10];
+        if (fs.Read(pre) != 10 || !pre[..6].SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"'{path}' is not a .npy file (bad magic)");
+        }
+
+        int major = pre[6];
+        int headerLen;
+        long dataOffset;
+        if (major == 1)
+        {
+            headerLen = BitConverter.ToUInt16(pre[8..10]);
+            dataOffset = 10 + headerLen;
+        }
+        else
+        {
+            Span<byte> more = stackalloc byte[2];
+            fs.ReadExactly(more);
+            headerLen = BitConverter.ToInt32([pre[8], pre[9], more[0], more[1]]);
+            dataOffset = 12 + headerLen;
+        }
+
+        var text = new byte[headerLen];
+        fs.Position = dataOffset - headerLen;
+        fs.ReadExactly(text);
+        string dict = Encoding.Latin1.GetString(text);
+        var descr = DescrRegex().Match(dict);
+        var shape = ShapeRegex().Match(dict);
+        if (!descr.Success || !shape.Success || dict.Contains("'fortran_order': True", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"'{path}' has a .npy header this tool cannot read: {dict.Trim()}");
+        }
+
+        long[] dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        return (descr.Groups[1].Value, dims, dataOffset);
+    }
+
+    [GeneratedRegex(@"'descr':\s*'([^']+)'")]
+    private static partial Regex DescrRegex();
+
+    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")]
+    private static partial Regex ShapeRegex();
+}

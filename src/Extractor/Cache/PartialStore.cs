@@ -1,0 +1,169 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Pipeline.Extractor.Cache;
+
+/// <summary>
+/// The resumable state of an unfinished extraction, in <c>CACHE/.partial/</c>:
+/// <c>state.json</c> (what is being computed: fingerprint and row plan), <c>features.f32</c>
+/// (rows × length float32, preallocated, written in place), and <c>journal.jsonl</c>, one line per
+/// committed batch, appended only after that batch's rows are flushed to disk. A SIGKILL at any
+/// point loses at most the batch in flight; a torn last journal line is ignored.
+/// </summary>
+internal sealed class PartialStore : IDisposable
+{
+    public const string FolderName = ".partial";
+    private readonly FileStream _features;
+    private readonly FileStream _journal;
+    private readonly int _length;
+
+    private PartialStore(string folder, FileStream features, FileStream journal, int length, RowState?[] rows)
+    {
+        Folder = folder;
+        _features = features;
+        _journal = journal;
+        _length = length;
+        Rows = rows;
+    }
+
+    public string Folder { get; }
+
+    /// <summary>Committed rows: null where not computed yet.</summary>
+    public RowState?[] Rows { get; }
+
+    public int DoneCount => Rows.Count(r => r is not null);
+
+    /// <summary>Opens the state for this fingerprint and plan, or starts a new one (an old one for another plan is discarded).</summary>
+    public static PartialStore OpenOrCreate(string cacheDir, PartialState state, int length)
+    {
+        string folder = Path.Combine(cacheDir, FolderName);
+        string statePath = Path.Combine(folder, "state.json");
+        string stateJson = JsonSerializer.Serialize(state, StateJson);
+        bool resume = File.Exists(statePath) && File.ReadAllText(statePath) == stateJson;
+        if (!resume)
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+
+            Directory.CreateDirectory(folder);
+            WriteAtomic(statePath, Encoding.UTF8.GetBytes(stateJson));
+        }
+
+        var rows = new RowState?[state.Rows.Count];
+        string journalPath = Path.Combine(folder, "journal.jsonl");
+        if (resume && File.Exists(journalPath))
+        {
+            foreach (var line in File.ReadLines(journalPath))
+            {
+                JournalEntry? entry;
+                try
+                {
+                    entry = JsonSerializer.Deserialize<JournalEntry>(line, StateJson);
+                }
+                catch (JsonException)
+                {
+                    break;   // a torn last line from a kill mid-append
+                }
+
+                foreach (var r in entry?.Rows ?? [])
+                {
+                    if (r.Row >= 0 && r.Row < rows.Length)
+                    {
+                        rows[r.Row] = r;
+                    }
+                }
+            }
+        }
+
+        var features = new FileStream(Path.Combine(folder, "features.f32"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        long size = (long)state.Rows.Count * length * sizeof(float);
+        if (features.Length != size)
+        {
+            features.SetLength(size);
+        }
+
+        var journal = new FileStream(journalPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+        return new PartialStore(folder, features, journal, length, rows);
+    }
+
+    /// <summary>Writes the feature rows of one batch, flushes them, then commits them in the journal.</summary>
+    public void Commit(IReadOnlyList<RowState> states, ReadOnlySpan<float> features)
+    {
+        for (int i = 0; i < states.Count; i++)
+        {
+            if (states[i].Skip is null)
+            {
+                ReadOnlySpan<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(features.Slice(i * _length, _length));
+                _features.Position = (long)states[i].Row * _length * sizeof(float);
+                _features.Write(bytes);
+            }
+        }
+
+        _features.Flush(flushToDisk: true);
+        byte[] line = JsonSerializer.SerializeToUtf8Bytes(new JournalEntry(states.ToArray()), StateJson);
+        _journal.Write(line);
+        _journal.WriteByte((byte)'\n');
+        _journal.Flush(flushToDisk: true);
+        foreach (var s in states)
+        {
+            Rows[s.Row] = s;
+        }
+    }
+
+    /// <summary>Forgets committed rows (their files changed): they are computed again.</summary>
+    public void Invalidate(int row) => Rows[row] = null;
+
+    public void ReadRow(int row, Span<float> destination)
+    {
+        _features.Flush();
+        RandomAccess.Read(_features.SafeFileHandle, System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination[.._length]), (long)row * _length * sizeof(float));
+    }
+
+    public void Dispose()
+    {
+        _features.Dispose();
+        _journal.Dispose();
+    }
+
+    public static void Delete(string cacheDir)
+    {
+        string folder = Path.Combine(cacheDir, FolderName);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    public static bool Exists(string cacheDir) => Directory.Exists(Path.Combine(cacheDir, FolderName));
+
+    /// <summary>Writes to a temporary name, flushes, then renames: readers see the old file or the new one.</summary>
+    public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
+    {
+        string tmp = path + ".tmp";
+        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
+        {
+            fs.Write(content);
+            fs.Flush(flushToDisk: true);
+        }
+
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    internal static readonly JsonSerializerOptions StateJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+}
+
+/// <summary>What a partial extraction is computing: changing any of it starts a new one.</summary>
+internal sealed record PartialState(string Fingerprint, IReadOnlyList<string> Rows);
+
+/// <summary>One committed row: the file's size and hash when it was read, or why it was skipped.</summary>
+internal sealed record RowState(int Row, long Bytes, string Sha256, string? Skip);
+
+internal sealed record JournalEntry(RowState[] Rows);

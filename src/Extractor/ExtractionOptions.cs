@@ -1,0 +1,76 @@
+using Pipeline.Extractor.Cache;
+
+namespace Pipeline.Extractor;
+
+/// <summary>Everything <c>extract</c> takes.</summary>
+public sealed record ExtractionOptions
+{
+    public required string Data { get; init; }
+
+    public required string Out { get; init; }
+
+    public BackboneSpec Backbone { get; init; } = new();
+
+    /// <summary>Images per inference call.</summary>
+    public int Batch { get; init; } = 32;
+
+    /// <summary>Decode/preprocess threads; 0 chooses from the core count.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>float32 or float16 on disk.</summary>
+    public string Dtype { get; init; } = "float32";
+
+    /// <summary>Discard a cache or partial run made with another backbone or preprocessing.</summary>
+    public bool Force { get; init; }
+
+    public long MaxPixels { get; init; } = Images.ImageDecoder.DefaultMaxPixels;
+}
+
+/// <summary>Seconds spent per stage, summed over the threads that ran it.</summary>
+public sealed record StageSeconds(double Read, double Decode, double Preprocess, double Inference, double Write);
+
+/// <summary>The outcome of one split.</summary>
+public sealed record SplitReport(
+    string Split, string CacheDir, int Images, int Computed, int Reused, IReadOnlyList<SkippedItem> Skipped,
+    double Seconds, StageSeconds Stages)
+{
+    public double ImagesPerSecond => Computed == 0 ? 0 : Computed / Math.Max(Seconds, 1e-9);
+}
+
+/// <summary>The outcome of an <c>extract</c> run.</summary>
+public sealed record ExtractionReport(
+    string Cache, BackboneInfo Backbone, string Device, int Batch, int Workers, IReadOnlyList<SplitReport> Splits)
+{
+    public int Computed => Splits.Sum(s => s.Computed);
+
+    public int SkippedCount => Splits.Sum(s => s.Skipped.Count);
+
+    public double Seconds => Splits.Sum(s => s.Seconds);
+
+    public double ImagesPerSecond => Computed == 0 ? 0 : Computed / Math.Max(Seconds, 1e-9);
+}
+
+/// <summary>Where extraction reports progress; the CLI draws a bar or prints lines.</summary>
+public interface IExtractionProgress
+{
+    void Info(string line);
+
+    void Begin(string split, int total, int alreadyDone);
+
+    void Advance(int images, int skipped);
+
+    void End();
+}
+
+internal sealed class SilentProgress : IExtractionProgress
+{
+    public static readonly SilentProgress Instance = new();
+
+    public void Info(string line) { }
+
+    public void Begin(string split, int total, int alreadyDone) { }
+
+    public void Advance(int images, int skipped) { }
+
+    public void End() { }
+}

@@ -1,0 +1,32 @@
+namespace Pipeline.Extractor.Images;
+
+/// <summary>Per-worker buffers of the fast preprocessing path; they only ever grow.</summary>
+internal sealed class PreprocessScratch
+{
+    private float[] _rows = [];
+    private float[] _acc = [];
+
+    public FilterKernel Horizontal { get; } = new();
+
+    public FilterKernel Vertical { get; } = new();
+
+    public Span<float> Rows(int length)
+    {
+        if (_rows.Length < length)
+        {
+            _rows = new float[Math.Max(length, _rows.Length * 2)];
+        }
+
+        return _rows.AsSpan(0, length);
+    }
+
+    public Span<float> Accumulator(int length)
+    {
+        if (_acc.Length < length)
+        {
+            _acc = new float[length];
+        }
+
+        return _acc.AsSpan(0, length);
+    }
+}

@@ -1,0 +1,192 @@
+using Google.Protobuf;
+using Onnx;
+using Pipeline.Extractor.Internals;
+
+namespace Pipeline.Extractor.Onnx;
+
+/// <summary>Graph rewrites on ONNX protobuf messages (OnnxSharp's compiled onnx.proto).</summary>
+internal static class OnnxGraph
+{
+    /// <summary>Metadata key that marks a model with random weights (<c>models synth</c>).</summary>
+    public const string SyntheticKey = "synthetic";
+    public const string BatchDim = "N";
+
+    public static ModelProto Parse(byte[] bytes, string file)
+    {
+        try
+        {
+            var model = ModelProto.Parser.ParseFrom(bytes);
+            if (model.Graph is null || model.Graph.Node.Count == 0)
+            {
+                Throw.BadModel(file, "holds no graph", "pass an ONNX model file (.onnx)");
+            }
+
+            return model;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            Throw.BadModel(file, $"is not an ONNX model ({e.Message})", "pass an ONNX model file (.onnx); see onnx-models/README.md for how to get one", e);
+            return null;
+        }
+    }
+
+    public static bool IsSynthetic(ModelProto model) =>
+        model.MetadataProps.Any(p => p.Key == SyntheticKey && p.Value == "true");
+
+    /// <summary>Graph inputs that are real inputs (not initializers listed as inputs, as old exporters do).</summary>
+    public static IEnumerable<ValueInfoProto> RealInputs(GraphProto graph)
+    {
+        var initializers = graph.Initializer.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        return graph.Input.Where(i => !initializers.Contains(i.Name));
+    }
+
+    /// <summary>
+    /// Replaces a fixed leading (batch) dimension with the symbol N on inputs, outputs and
+    /// intermediate shapes, so that a model exported for batch 1 runs any batch. Only valid for
+    /// graphs without a batch baked into Reshape constants; those are refused.
+    /// </summary>
+    public static bool MakeBatchDynamic(ModelProto model, string file)
+    {
+        var graph = model.Graph;
+        if (graph.Node.Any(n => n.OpType is "Reshape" or "Expand" or "Tile" or "ConstantOfShape"))
+        {
+            // A reshape constant may fix the batch too: leave the model as it is.
+            return false;
+        }
+
+        bool changed = false;
+        foreach (var v in RealInputs(graph).Concat(graph.Output).Concat(graph.ValueInfo))
+        {
+            var shape = v.Type?.TensorType?.Shape;
+            if (shape is { Dim.Count: > 0 } && shape.Dim[0].ValueCase == TensorShapeProto.Types.Dimension.ValueOneofCase.DimValue)
+            {
+                shape.Dim[0] = new TensorShapeProto.Types.Dimension { DimParam = BatchDim };
+                changed = true;
+            }
+        }
+
+        _ = file;
+        return changed;
+    }
+
+    /// <summary>All tensor names produced in the graph (node outputs and graph inputs).</summary>
+    public static IEnumerable<string> TensorNames(GraphProto graph) =>
+        RealInputs(graph).Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).Where(n => n.Length > 0);
+
+    /// <summary>
+    /// Makes <paramref name="tensor"/> the only output; drops nodes and initializers it does not need.
+    /// A name not in the graph throws, listing the nearest names.
+    /// </summary>
+    public static ModelProto Cut(ModelProto model, string tensor, string file)
+    {
+        var graph = model.Graph;
+        var names = TensorNames(graph).ToList();
+        if (!names.Contains(tensor))
+        {
+            var nearest = names.OrderBy(n => Levenshtein(n, tensor)).Take(5);
+            Throw.BadModel(file, $"has no tensor '{tensor}'; nearest: {string.Join(", ", nearest)}", "pass --at one of the graph's tensor names ('models info' lists the outputs)");
+        }
+
+        var cut = model.Clone();
+        var g = cut.Graph;
+        var producer = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var node in g.Node)
+        {
+            foreach (var o in node.Output)
+            {
+                producer[o] = node;
+            }
+        }
+
+        // Walk back from the tensor to find every node and value it needs.
+        var neededNodes = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        var neededValues = new HashSet<string>(StringComparer.Ordinal);
+        var stack = new Stack<string>([tensor]);
+        while (stack.Count > 0)
+        {
+            string name = stack.Pop();
+            if (!neededValues.Add(name))
+            {
+                continue;
+            }
+
+            if (producer.TryGetValue(name, out var node) && neededNodes.Add(node))
+            {
+                foreach (var input in node.Input.Where(i => i.Length > 0))
+                {
+                    stack.Push(input);
+                }
+            }
+        }
+
+        var keptNodes = g.Node.Where(neededNodes.Contains).ToList();
+        g.Node.Clear();
+        g.Node.AddRange(keptNodes);
+        var keptInit = g.Initializer.Where(i => neededValues.Contains(i.Name)).ToList();
+        g.Initializer.Clear();
+        g.Initializer.AddRange(keptInit);
+        var keptInputs = g.Input.Where(i => neededValues.Contains(i.Name)).ToList();
+        g.Input.Clear();
+        g.Input.AddRange(keptInputs);
+
+        var info = g.ValueInfo.FirstOrDefault(v => v.Name == tensor) ?? g.Output.FirstOrDefault(v => v.Name == tensor)
+            ?? new ValueInfoProto { Name = tensor, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } };
+        g.Output.Clear();
+        g.Output.Add(info.Clone());
+        var keptInfo = g.ValueInfo.Where(v => neededValues.Contains(v.Name) && v.Name != tensor).ToList();
+        g.ValueInfo.Clear();
+        g.ValueInfo.AddRange(keptInfo);
+        return cut;
+    }
+
+    /// <summary>Reads a float initializer (e.g. the ResNet18 package's MeanImage) as a flat array.</summary>
+    public static float[] ReadInitializer(string file, string name)
+    {
+        var model = Parse(File.ReadAllBytes(file), file);
+        var tensor = model.Graph.Initializer.FirstOrDefault(t => t.Name == name);
+        if (tensor is null)
+        {
+            Throw.BadModel(file, $"has no initializer '{name}'", "reinstall the model package");
+        }
+
+        return ToFloats(tensor);
+    }
+
+    public static float[] ToFloats(TensorProto tensor)
+    {
+        if (tensor.DataType != (int)TensorProto.Types.DataType.Float)
+        {
+            throw new InvalidDataException($"initializer '{tensor.Name}' is not float32");
+        }
+
+        if (tensor.FloatData.Count > 0)
+        {
+            return tensor.FloatData.ToArray();
+        }
+
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
+    }
+
+    private static int Levenshtein(string a, string b)
+    {
+        var d = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            d[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int prev = d[0];
+            d[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int tmp = d[j];
+                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
+                prev = tmp;
+            }
+        }
+
+        return d[b.Length];
+    }
+}

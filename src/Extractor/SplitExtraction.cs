@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Internals;
+
+namespace Pipeline.Extractor;
+
+/// <summary>One split: reuse what is already cached (finished or partial), compute the rest, finish.</summary>
+internal static class SplitExtraction
+{
+    public static SplitReport Run(ExtractionOptions options, ImageFolder folder, DatasetSplit split, string dir,
+                                  Backbone backbone, int workers, IExtractionProgress progress, CancellationToken cancel)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Directory.CreateDirectory(dir);
+        var finished = CheckExisting(options, backbone, dir, folder.Classes);
+        string fingerprint = FeatureExtractor.Fingerprint(backbone, options.Dtype, folder.Classes);
+        var rows = split.Items.Select(i => i.RelativePath).ToList();
+        if (finished is not null && IsUpToDate(finished, split))
+        {
+            progress.Info($"{Label(split)}: up to date ({finished.Items.Count} images cached)");
+            return new SplitReport(split.Name, dir, split.Items.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
+        }
+
+        using var store = PartialStore.OpenOrCreate(dir, new PartialState(fingerprint, rows), backbone.FeatureLength);
+        int reused = ReuseRows(store, finished, dir, split);
+        var work = Enumerable.Range(0, rows.Count).Where(r => store.Rows[r] is null)
+            .Select(r => (r, Path.Combine(split.Root, rows[r]))).ToList();
+
+        progress.Begin(Label(split), rows.Count, rows.Count - work.Count);
+        var pipeline = new ExtractionPipeline(backbone, options.Batch, workers, options.MaxPixels);
+        pipeline.Run(work, (states, features) =>
+        {
+            store.Commit(states, features);
+            progress.Advance(states.Count, states.Count(s => s.Skip is not null));
+        }, cancel);
+        progress.End();
+
+        var manifest = CacheWriter.Finish(dir, store, split, folder.Classes, backbone, options.Dtype);
+        store.Dispose();
+        PartialStore.Delete(dir);
+        return new SplitReport(split.Name, dir, rows.Count, work.Count, reused, manifest.Skipped, FeatureExtractor.Elapsed(start), pipeline.Stages);
+    }
+
+    private static string Label(DatasetSplit split) => split.Name.Length > 0 ? split.Name : "images";
+
+    /// <summary>A finished cache in <paramref name="dir"/>: null if none; refused (or wiped with --force) if made otherwise.</summary>
+    private static CacheManifest? CheckExisting(ExtractionOptions options, Backbone backbone, string dir, IReadOnlyList<string> classes)
+    {
+        bool hasManifest = File.Exists(Path.Combine(dir, FeatureCache.ManifestFile));
+        CacheManifest? manifest = hasManifest ? FeatureCache.ReadManifest(dir) : null;
+        string? mismatch = manifest is null ? null : Mismatch(manifest, backbone, options.Dtype, classes);
+        if (mismatch is null && PartialStore.Exists(dir) && manifest is null)
+        {
+            mismatch = PartialMismatch(dir, backbone, options.Dtype, classes);
+        }
+
+        if (mismatch is null)
+        {
+            return manifest;
+        }
+
+        if (!options.Force)
+        {
+            throw new PipelineException($"cache '{dir}' was made with {mismatch}",
+                "use another --out folder, or add --force to rebuild this cache from scratch", ExitCode.CacheMismatch);
+        }
+
+        foreach (var f in new[] { FeatureCache.ManifestFile, "features.npy", "labels.npy" })
+        {
+            File.Delete(Path.Combine(dir, f));
+        }
+
+        PartialStore.Delete(dir);
+        return null;
+    }
+
+    private static string? Mismatch(CacheManifest m, Backbone backbone, string dtype, IReadOnlyList<string> classes)
+    {
+        if (m.Backbone.Sha256 != backbone.Info.Sha256 || m.Backbone.FeatureTensor != backbone.Info.FeatureTensor)
+        {
+            return $"backbone {m.Backbone.Describe()}, not {backbone.Info.Describe()}";
+        }
+
+        if (!m.Preprocessing.SameAs(backbone.Preprocessing))
+        {
+            return $"preprocessing '{m.Preprocessing.Describe()}', not '{backbone.Preprocessing.Describe()}'";
+        }
+
+        if (m.Features.Dtype != dtype)
+        {
+            return $"dtype {m.Features.Dtype}, not {dtype}";
+        }
+
+        return m.Classes.SequenceEqual(classes) ? null : $"classes [{string.Join(", ", m.Classes)}], not [{string.Join(", ", classes)}]";
+    }
+
+    private static string? PartialMismatch(string dir, Backbone backbone, string dtype, IReadOnlyList<string> classes)
+    {
+        string statePath = Path.Combine(dir, PartialStore.FolderName, "state.json");
+        if (!File.Exists(statePath))
+        {
+            return null;
+        }
+
+        var state = System.Text.Json.JsonSerializer.Deserialize<PartialState>(File.ReadAllText(statePath), PartialStore.StateJson);
+        return state is null || state.Fingerprint == FeatureExtractor.Fingerprint(backbone, dtype, classes)
+            ? null
+            : "another backbone, preprocessing, dtype or class list (an unfinished run)";
+    }
+
+    /// <summary>Every image of the split is in the finished cache with the same size and hash.</summary>
+    private static bool IsUpToDate(CacheManifest finished, DatasetSplit split)
+    {
+        var cached = finished.Items.Select(i => i.Path).Concat(finished.Skipped.Select(s => s.Path)).ToHashSet(StringComparer.Ordinal);
+        if (cached.Count != split.Items.Count || !split.Items.All(i => cached.Contains(i.RelativePath)))
+        {
+            return false;
+        }
+
+        return finished.Items.AsParallel().All(item => FileMatches(Path.Combine(split.Root, item.Path), item.Bytes, item.Sha256));
+    }
+
+    /// <summary>
+    /// Keeps committed partial rows whose files are unchanged, and copies rows of unchanged files
+    /// from the finished cache; returns how many rows need no computing.
+    /// </summary>
+    private static int ReuseRows(PartialStore store, CacheManifest? finished, string dir, DatasetSplit split)
+    {
+        for (int r = 0; r < store.Rows.Length; r++)
+        {
+            if (store.Rows[r] is { } s && !FileMatches(Path.Combine(split.Root, split.Items[r].RelativePath), s.Bytes, s.Sha256))
+            {
+                store.Invalidate(r);
+            }
+        }
+
+        if (finished is not null)
+        {
+            using var cache = FeatureCache.Open(dir);
+            var byPath = finished.Items.Select((item, row) => (item, row)).ToDictionary(x => x.item.Path, x => x, StringComparer.Ordinal);
+            var row = new float[cache.FeatureLength];
+            var batch = new List<RowState>();
+            var features = new List<float>();
+            for (int r = 0; r < store.Rows.Length; r++)
+            {
+                if (store.Rows[r] is null && byPath.TryGetValue(split.Items[r].RelativePath, out var old)
+                    && FileMatches(Path.Combine(split.Root, old.item.Path), old.item.Bytes, old.item.Sha256))
+                {
+                    cache.ReadRow(old.row, row);
+                    batch.Add(new RowState(r, old.item.Bytes, old.item.Sha256, null));
+                    features.AddRange(row);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                store.Commit(batch, features.ToArray());
+            }
+        }
+
+        return store.DoneCount;
+    }
+
+    private static bool FileMatches(string path, long bytes, string sha256)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists || info.Length != bytes)
+        {
+            return false;
+        }
+
+        using var fs = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(fs)) == sha256;
+    }
+}
