@@ -11,7 +11,7 @@ namespace Pipeline.Extractor.Cache;
 /// </summary>
 internal static partial class NpyFile
 {
-    private static ReadOnlySpan<byte> Magic => "\x93NUMPY"u8;
+    private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>The full header (magic to newline) for an array of <paramref name="shape"/> and numpy <paramref name="descr"/>.</summary>
     public static byte[] Header(string descr, IReadOnlyList<long> shape)

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using Pipeline.Extractor;
+using Pipeline.Extractor.Cache;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Pipeline.Head;
+
+/// <summary>Trains a <see cref="DenseHead"/> on cached features: Adam, softmax cross-entropy, early stopping on validation loss.</summary>
+public static class HeadTrainer
+{
+    public static TrainedHead Train(FeatureCache train, FeatureCache? validation, HeadOptions options, Action<EpochRecord>? log = null)
+    {
+        Validate(train, validation, options);
+        var device = TorchDevice.Choose(options.Device);
+        torch.manual_seed(options.Seed);
+        var model = new DenseHead(train.FeatureLength, options.Hidden, options.Dropout, train.Classes.Count);
+        if (options.Standardize)
+        {
+            var (mean, std) = FeatureStatistics(train);
+            model.SetStandardization(mean, std);
+        }
+
+        model.to(device);
+        using var optimizer = torch.optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var loss = nn.CrossEntropyLoss();
+        var trainBatches = new FeatureBatches(train, options.Batch, device);
+        var valBatches = validation is null ? null : new FeatureBatches(validation, options.Batch, device);
+
+        var history = new List<EpochRecord>();
+        Dictionary<string, Tensor>? best = null;
+        double bestLoss = double.PositiveInfinity;
+        int bestEpoch = 0;
+        var total = Stopwatch.StartNew();
+        for (int epoch = 1; epoch <= options.Epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            var (trainLoss, trainAcc) = RunEpoch(model, trainBatches, FeatureBatches.Shuffled(train.Count, options.Seed, epoch), loss, optimizer);
+            var (valLoss, valAcc) = valBatches is null ? (double.NaN, double.NaN) : RunEpoch(model, valBatches, FeatureBatches.Sequential(validation!.Count), loss, null);
+            var record = new EpochRecord(epoch, trainLoss, trainAcc, valBatches is null ? null : valLoss, valBatches is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
+            history.Add(record);
+            log?.Invoke(record);
+
+            double monitored = valBatches is null ? trainLoss : valLoss;
+            if (monitored < bestLoss)
+            {
+                (bestLoss, bestEpoch) = (monitored, epoch);
+                DisposeAll(best);
+                best = Snapshot(model);
+            }
+            else if (options.Patience > 0 && epoch - bestEpoch >= options.Patience)
+            {
+                break;
+            }
+        }
+
+        if (best is not null)
+        {
+            model.load_state_dict(best);
+            DisposeAll(best);
+        }
+
+        model.eval();
+        return new TrainedHead(model, train.Manifest, options, history, bestEpoch, total.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// One pass: the training step is the five lines of every PyTorch loop (zero_grad, forward,
+    /// loss, backward, step); with no optimizer it only evaluates. A dispose scope per batch frees
+    /// every intermediate tensor.
+    /// </summary>
+    private static (double Loss, double Accuracy) RunEpoch(DenseHead model, FeatureBatches batches, int[] order,
+                                                         nn.Module<Tensor, Tensor, Tensor> loss, optim.Optimizer? optimizer)
+    {
+        bool training = optimizer is not null;
+        model.train(training);
+        using var grad = training ? null : torch.no_grad();
+        double lossSum = 0;
+        long correct = 0;
+        foreach (int n in batches.Enumerate(order))
+        {
+            using var scope = torch.NewDisposeScope();
+            var x = batches.Features(n);
+            var y = batches.Labels(n);
+            optimizer?.zero_grad();
+            var logits = model.forward(x);
+            var batchLoss = loss.forward(logits, y);
+            if (optimizer is not null)
+            {
+                batchLoss.backward();
+                optimizer.step();
+            }
+
+            lossSum += batchLoss.item<float>() * x.shape[0];
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+        }
+
+        return (lossSum / order.Length, (double)correct / order.Length);
+    }
+
+    /// <summary>Per-feature mean and standard deviation over the cache, one row at a time (memory-mapped).</summary>
+    internal static (float[] Mean, float[] Std) FeatureStatistics(FeatureCache cache)
+    {
+        int f = cache.FeatureLength;
+        var sum = new double[f];
+        var sq = new double[f];
+        var row = new float[f];
+        for (int r = 0; r < cache.Count; r++)
+        {
+            cache.ReadRow(r, row);
+            for (int i = 0; i < f; i++)
+            {
+                sum[i] += row[i];
+                sq[i] += (double)row[i] * row[i];
+            }
+        }
+
+        int n = Math.Max(cache.Count, 1);
+        var mean = sum.Select(s => (float)(s / n)).ToArray();
+        var std = sq.Select((s, i) => (float)Math.Sqrt(Math.Max(s / n - (sum[i] / n) * (sum[i] / n), 0))).ToArray();
+        return (mean, std);
+    }
+
+    private static Dictionary<string, Tensor> Snapshot(DenseHead model) =>
+        model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+
+    private static void DisposeAll(Dictionary<string, Tensor>? tensors)
+    {
+        foreach (var t in tensors?.Values ?? Enumerable.Empty<Tensor>())
+        {
+            t.Dispose();
+        }
+    }
+
+    private static void Validate(FeatureCache train, FeatureCache? validation, HeadOptions options)
+    {
+        if (options.Epochs < 1 || options.Batch < 1 || options.LearningRate <= 0 || options.Dropout is < 0 or >= 1 || options.Hidden.Any(h => h < 1))
+        {
+            throw new PipelineException($"hyper-parameters out of range: {options.Describe()}",
+                "epochs and batch ≥ 1, lr > 0, 0 ≤ dropout < 1, hidden widths ≥ 1 (or 0 for a linear head)", ExitCode.BadArgument);
+        }
+
+        if (validation is null)
+        {
+            return;
+        }
+
+        var (a, b) = (train.Manifest, validation.Manifest);
+        if (a.Backbone.Sha256 != b.Backbone.Sha256 || !a.Preprocessing.SameAs(b.Preprocessing) || !a.Classes.SequenceEqual(b.Classes))
+        {
+            throw new PipelineException(
+                $"validation cache '{validation.Directory}' ({b.Backbone.Describe()}, {b.Preprocessing.Describe()}, classes {string.Join(",", b.Classes)}) does not match training cache '{train.Directory}' ({a.Backbone.Describe()}, {a.Preprocessing.Describe()}, classes {string.Join(",", a.Classes)})",
+                "extract both with the same backbone and preprocessing, from one dataset root", ExitCode.CacheMismatch);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using Pipeline.Extractor;
+
+namespace Pipeline.Head;
+
+/// <summary>One file's prediction: the top classes with probabilities, or why it was skipped.</summary>
+public sealed record Prediction(string File, IReadOnlyList<(string Class, double Probability)> Top, string? Skipped);
+
+/// <summary>New images → the head's backbone and preprocessing → the head → class probabilities.</summary>
+public sealed class Predictor : IDisposable
+{
+    private readonly TrainedHead _head;
+    private readonly Backbone _backbone;
+
+    public Predictor(TrainedHead head, BackboneSpec spec, Action<string>? info = null)
+    {
+        _head = head;
+        var m = head.Manifest;
+        _backbone = Backbone.Load(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize }, info);
+        if (_backbone.Info.Sha256 != m.Backbone.Sha256 || !_backbone.Preprocessing.SameAs(m.Preprocessing))
+        {
+            var loaded = _backbone.Info.Describe();
+            _backbone.Dispose();
+            throw new PipelineException($"backbone {loaded} is not the one the head was trained on, {m.Backbone.Describe()} ({m.Backbone.File})",
+                $"pass --backbone/--model naming the file the head was trained with ({m.Backbone.File})", ExitCode.CacheMismatch);
+        }
+    }
+
+    public Backbone Backbone => _backbone;
+
+    /// <summary>Expands folders (recursively) into their image files, sorted.</summary>
+    public static List<string> ExpandPaths(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var p in paths)
+        {
+            if (Directory.Exists(p))
+            {
+                files.AddRange(Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories).Where(ImageFolder.IsImageFile).Order(StringComparer.Ordinal));
+            }
+            else
+            {
+                files.Add(p);
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>Probabilities (files, classes) in file order, and skip reasons.</summary>
+    public (float[] Probabilities, string?[] Skipped) Probabilities(IReadOnlyList<string> files, int batch = 32)
+    {
+        var (features, skipped) = ImageFeaturizer.Run(_backbone, files, batch);
+        var probs = files.Count == 0 ? [] : _head.Probabilities(features, files.Count);
+        return (probs, skipped);
+    }
+
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> files, int top, int batch = 32)
+    {
+        var (probs, skipped) = Probabilities(files, batch);
+        var classes = _head.Manifest.Classes;
+        int k = classes.Count;
+        return files.Select((file, i) => skipped[i] is { } reason
+            ? new Prediction(file, [], reason)
+            : new Prediction(file, Enumerable.Range(0, k).OrderByDescending(c => probs[i * k + c]).Take(top)
+                .Select(c => (classes[c], (double)probs[i * k + c])).ToList(), null)).ToList();
+    }
+
+    public void Dispose() => _backbone.Dispose();
+}
