@@ -1,5 +1,6 @@
 // Used twice: compiled into an MSBuild task by RoslynCodeTaskFactory (TorchSharpGlibcxx.targets),
 // and into the tests (with NO_MSBUILD_TASK) to check the build really did it.
+#pragma warning disable CA1050 // MSBuild inline tasks are found by their global type name
 using System;
 using System.IO;
 using System.Text;

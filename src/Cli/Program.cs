@@ -2,6 +2,12 @@ using Pipeline.Cli;
 using Pipeline.Cli.Commands;
 using Spectre.Console.Cli;
 
+if (Console.IsOutputRedirected)
+{
+    // Tables for a file or a pipe: wide enough not to wrap.
+    Spectre.Console.AnsiConsole.Profile.Width = 200;
+}
+
 var app = new CommandApp();
 app.Configure(config =>
 {

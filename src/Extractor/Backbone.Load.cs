@@ -11,6 +11,7 @@ public sealed partial class Backbone
     /// <summary>Loads a preset or ONNX file on the asked device; every failure names the file and the remedy.</summary>
     public static Backbone Load(BackboneSpec spec, Action<string>? info = null)
     {
+        _ = OrtSetup.Environment;
         var (preset, file) = ResolveModel(spec);
         if (!File.Exists(file))
         {
@@ -224,15 +225,16 @@ public sealed partial class Backbone
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
+            string reason = CudaProbe.Diagnose();
             if (explicitCuda)
             {
                 options.Dispose();
-                Throw.DeviceUnavailable(spec.Device, FirstLine(e.Message),
+                Throw.DeviceUnavailable(spec.Device, reason,
                     "install the CUDA 13 runtime and cuDNN 9 (libcudart, libcublas, libcudnn) on the library path, or pass --device cpu", e);
             }
 
             string cpu = CpuDescription(spec);
-            info?.Invoke($"device: {cpu} (CUDA not available: {FirstLine(e.Message)})");
+            info?.Invoke($"device: {cpu} (CUDA not available: {reason})");
             return (options, cpu);
         }
     }

@@ -54,18 +54,23 @@ public sealed class DenseHead : nn.Module<Tensor, Tensor>
     /// <summary>Sets the input standardisation (training-set mean and std per feature).</summary>
     public void SetStandardization(float[] mean, float[] std)
     {
+        using var scope = torch.NewDisposeScope();
         using var _ = no_grad();
         _mean.copy_(tensor(mean));
         _invStd.copy_(tensor(std.Select(s => 1f / Math.Max(s, 1e-6f)).ToArray()));
     }
 
     /// <summary>Input standardisation as arrays: mean (F) and 1/std (F).</summary>
-    public (float[] Mean, float[] InvStd) Standardization() =>
-        (_mean.cpu().data<float>().ToArray(), _invStd.cpu().data<float>().ToArray());
+    public (float[] Mean, float[] InvStd) Standardization()
+    {
+        using var scope = torch.NewDisposeScope();
+        return (_mean.cpu().data<float>().ToArray(), _invStd.cpu().data<float>().ToArray());
+    }
 
     /// <summary>The Linear layers' weights (out, in) and biases (out), in order, as float arrays: for ONNX export.</summary>
     public IReadOnlyList<(float[] Weight, long[] WeightShape, float[] Bias)> LinearLayers()
     {
+        using var scope = torch.NewDisposeScope();
         var result = new List<(float[], long[], float[])>();
         var named = named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, _) in named.Where(p => p.Key.EndsWith(".weight", StringComparison.Ordinal)))

@@ -56,7 +56,11 @@ public static class HeadTrainer
 
         if (best is not null)
         {
-            model.load_state_dict(best);
+            using (torch.NewDisposeScope())
+            {
+                model.load_state_dict(best);
+            }
+
             DisposeAll(best);
         }
 
@@ -121,8 +125,18 @@ public static class HeadTrainer
         return (mean, std);
     }
 
-    private static Dictionary<string, Tensor> Snapshot(DenseHead model) =>
-        model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone().DetachFromDisposeScope());
+    /// <summary>Copies of the weights, owned by the caller (outside any dispose scope).</summary>
+    private static Dictionary<string, Tensor> Snapshot(DenseHead model)
+    {
+        using var scope = torch.NewDisposeScope();
+        var copies = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
+        foreach (var t in copies.Values)
+        {
+            t.DetachFromDisposeScope();
+        }
+
+        return copies;
+    }
 
     private static void DisposeAll(Dictionary<string, Tensor>? tensors)
     {

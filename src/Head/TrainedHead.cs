@@ -88,7 +88,16 @@ public sealed class TrainedHead : IDisposable
         }
 
         var model = new DenseHead(manifest.Features.Length, manifest.Options.Hidden, manifest.Options.Dropout, manifest.Classes.Count);
-        model.load(Path.Combine(dir, WeightsFile));
+        try
+        {
+            model.load(Path.Combine(dir, WeightsFile));
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+        {
+            model.Dispose();
+            throw new PipelineException($"head '{dir}': {WeightsFile} does not match {ManifestFile} ({e.Message})", "train the head again with this version of the tool", ExitCode.BadArgument);
+        }
+
         model.to(TorchDevice.Choose(device));
         model.eval();
         return new TrainedHead(model, manifest);

@@ -97,9 +97,9 @@ internal sealed class ImageDecoder
                 throw new InvalidImageException($"header claims {info.Width}x{info.Height} pixels, over the limit of {MaxPixels:N0} (decompression bomb?)");
             }
 
-            if (format.Name == "JPEG" && !JpegLooksComplete(FileBytes))
+            if (format.Name == "JPEG" && JpegProblem(FileBytes) is { } problem)
             {
-                throw new InvalidImageException("truncated JPEG (no end-of-image marker after the last scan)");
+                throw new InvalidImageException(problem);
             }
 
             stream.Position = 0;
@@ -138,15 +138,15 @@ internal sealed class ImageDecoder
     /// Entropy-coded data never holds FF D9 or FF DA (FF is byte-stuffed), so a complete JPEG has an
     /// end-of-image marker after its last start-of-scan. ImageSharp decodes a cut file without error.
     /// </summary>
-    internal static bool JpegLooksComplete(ReadOnlySpan<byte> jpeg)
+    internal static string? JpegProblem(ReadOnlySpan<byte> jpeg)
     {
         int lastScan = jpeg.LastIndexOf([(byte)0xFF, (byte)0xDA]);
         if (lastScan < 0)
         {
-            return false;
+            return "corrupt JPEG (no start-of-scan marker)";
         }
 
-        return jpeg[lastScan..].IndexOf([(byte)0xFF, (byte)0xD9]) >= 0;
+        return jpeg[lastScan..].IndexOf([(byte)0xFF, (byte)0xD9]) >= 0 ? null : "truncated JPEG (no end-of-image marker after the last scan)";
     }
 }
 

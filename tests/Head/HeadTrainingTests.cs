@@ -1,0 +1,166 @@
+using Pipeline.Extractor;
+using Pipeline.Extractor.Cache;
+using Pipeline.Head;
+using Pipeline.Tests.Support;
+using TorchSharp;
+
+namespace Pipeline.Tests.Head;
+
+[Collection(ResNetCollection.Name)]
+public sealed class HeadTrainingTests(ResNetCache fixture)
+{
+    /// <summary>The judged figure: the default head on 1,000 cached ResNet18 features, tested on 400 unseen photos.</summary>
+    [Fact]
+    public void DefaultHeadReachesAtLeast98Point5PercentOnTheTestSplit()
+    {
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var val = FeatureCache.Open(fixture.Root, "validation");
+        using var test = FeatureCache.Open(fixture.Root, "test");
+        using var head = HeadTrainer.Train(train, val, new HeadOptions { Device = "cpu" });
+        var evaluation = Evaluation.Run(head, test);
+        Assert.True(evaluation.Accuracy >= 0.985, $"test accuracy {evaluation.Accuracy:P2} < 98.5%");
+        Assert.Equal(400, evaluation.Images);
+        Assert.Equal(400, evaluation.Confusion.Sum(r => r.Sum()));
+    }
+
+    [Fact]
+    public void SameSeedGivesIdenticalWeightsAndMetrics()
+    {
+        using var tmp = new TempDir();
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var val = FeatureCache.Open(fixture.Root, "validation");
+        var options = new HeadOptions { Epochs = 3, Seed = 7, Device = "cpu" };
+        using (var a = HeadTrainer.Train(train, val, options))
+        using (var b = HeadTrainer.Train(train, val, options))
+        {
+            a.Save(tmp.Sub("a"));
+            b.Save(tmp.Sub("b"));
+            Assert.Equal(a.Manifest.History.Select(h => (h.TrainLoss, h.ValLoss, h.ValAccuracy)), b.Manifest.History.Select(h => (h.TrainLoss, h.ValLoss, h.ValAccuracy)));
+        }
+
+        Assert.True(File.ReadAllBytes(tmp.Sub("a", TrainedHead.WeightsFile)).AsSpan().SequenceEqual(File.ReadAllBytes(tmp.Sub("b", TrainedHead.WeightsFile))));
+        using var c = HeadTrainer.Train(train, val, options with { Seed = 8 });
+        c.Save(tmp.Sub("c"));
+        Assert.False(File.ReadAllBytes(tmp.Sub("a", TrainedHead.WeightsFile)).AsSpan().SequenceEqual(File.ReadAllBytes(tmp.Sub("c", TrainedHead.WeightsFile))));
+    }
+
+    [Fact]
+    public void TrainingLeaksNoTensorsAcrossEpochsOrPredictions()
+    {
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var val = FeatureCache.Open(fixture.Root, "validation");
+        long Live() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+
+        using (var warm = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 1, Device = "cpu" }))
+        {
+        }
+
+        long before = Live();
+        long afterShort, afterLong;
+        using (var shortRun = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 1, Device = "cpu" }))
+        {
+            afterShort = Live();
+        }
+
+        using (var longRun = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 6, Device = "cpu" }))
+        {
+            afterLong = Live();
+            var features = new float[10 * train.FeatureLength];
+            for (int i = 0; i < 20; i++)
+            {
+                _ = longRun.Probabilities(features, 10);
+            }
+
+            Assert.Equal(afterLong, Live());
+        }
+
+        Assert.Equal(afterShort, afterLong);
+        Assert.Equal(before, Live());
+    }
+
+    [Fact]
+    public void HeadDirectoryHoldsWeightsManifestAndCurves()
+    {
+        using var tmp = new TempDir();
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var val = FeatureCache.Open(fixture.Root, "validation");
+        using (var head = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 4, Device = "cpu" }))
+        {
+            head.Save(tmp.Path);
+        }
+
+        var png = File.ReadAllBytes(tmp.Sub(TrainedHead.CurvesFile));
+        Assert.True(png.Length > 5000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
+        using var loaded = TrainedHead.Load(tmp.Path, "cpu");
+        Assert.Equal(["cat", "dog"], loaded.Manifest.Classes);
+        Assert.Equal(4, loaded.Manifest.History.Count);
+        Assert.InRange(loaded.Manifest.BestEpoch, 1, 4);
+        Assert.Equal(train.Manifest.Backbone.Sha256, loaded.Manifest.Backbone.Sha256);
+        Assert.Equal(1000, loaded.Manifest.TrainImages);
+    }
+
+    [Fact]
+    public void EarlyStoppingKeepsTheBestEpoch()
+    {
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var val = FeatureCache.Open(fixture.Root, "validation");
+        using var head = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 40, Patience = 2, Device = "cpu" });
+        var h = head.Manifest.History;
+        Assert.True(h.Count < 40, "patience 2 should stop long before 40 epochs");
+        Assert.Equal(h.Count, head.Manifest.BestEpoch + 2);
+        Assert.Equal(h.Min(r => r.ValLoss), h[head.Manifest.BestEpoch - 1].ValLoss);
+        using var test = FeatureCache.Open(fixture.Root, "validation");
+        var evaluation = Evaluation.Run(head, test);
+        Assert.Equal(h[head.Manifest.BestEpoch - 1].ValAccuracy!.Value, evaluation.Accuracy, 6);
+    }
+
+    [Fact]
+    public void LinearAndTwoLayerHeadsTrain()
+    {
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var val = FeatureCache.Open(fixture.Root, "validation");
+        using var linear = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [], Epochs = 5, Device = "cpu" });
+        using var deep = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [512, 128], Epochs = 5, Device = "cpu" });
+        Assert.Single(linear.Model.LinearLayers());
+        Assert.Equal(3, deep.Model.LinearLayers().Count);
+        Assert.True(linear.Manifest.History.Max(r => r.ValAccuracy!.Value) > 0.95);
+        Assert.True(deep.Manifest.History.Max(r => r.ValAccuracy!.Value) > 0.95);
+    }
+
+    /// <summary>Prediction decodes and runs the backbone itself; on the same photos it must agree with the cached features.</summary>
+    [Fact]
+    public void PredictAgreesWithEvaluateOnTheSameFiles()
+    {
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var test = FeatureCache.Open(fixture.Root, "test");
+        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 5, Device = "cpu" });
+        var rows = Enumerable.Range(0, 40).Select(i => i * 10).ToArray();
+        var files = rows.Select(r => Path.Combine(TestPaths.CatsVsDogs, "test", test.Manifest.Items[r].Path)).ToList();
+        using var predictor = new Predictor(head, new BackboneSpec { Device = "cpu" });
+        var (fromImages, skipped) = predictor.Probabilities(files);
+        Assert.All(skipped, s => Assert.Null(s));
+
+        var features = new float[rows.Length * test.FeatureLength];
+        test.ReadRows(rows, features);
+        var fromCache = head.Probabilities(features, rows.Length);
+        double worst = fromImages.Zip(fromCache, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst < 1e-5, $"largest probability difference predict vs cache: {worst}");
+        var top = predictor.Predict(files, top: 2);
+        Assert.All(top, p => Assert.Equal(2, p.Top.Count));
+    }
+
+    [Fact]
+    public void EvaluateRefusesACacheFromOtherPreprocessingNamingBoth()
+    {
+        using var tmp = new TempDir();
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2, first: 4001, split: "test");
+        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("crop"), Backbone = new BackboneSpec { Device = "cpu", Resize = ResizeMode.Crop } });
+        using var train = FeatureCache.Open(fixture.Root, "train");
+        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 1, Device = "cpu" });
+        using var crop = FeatureCache.Open(tmp.Sub("crop"));
+        var e = Assert.Throws<PipelineException>(() => Evaluation.Run(head, crop));
+        Assert.Equal(ExitCode.CacheMismatch, e.ExitCode);
+        Assert.Contains("resize=Crop", e.Message);
+        Assert.Contains("resize=Squash", e.Message);
+    }
+}
