@@ -22,6 +22,25 @@ app.Configure(config =>
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Show what a feature cache holds.")
         .WithExample("info", "cache");
+    config.AddCommand<ExportCommand>("export")
+        .WithDescription("Ship backbone + preprocessing + head as one ONNX file (uint8 RGB images in, probabilities out).")
+        .WithExample("export", "--head", "work/head", "--out", "classifier.onnx");
+    config.AddCommand<BenchCommand>("bench")
+        .WithDescription("Measure decode, inference alone and end-to-end extraction on your images and device; writes no cache.")
+        .WithExample("bench", "--data", "../shared/data/cats-vs-dogs-small/train", "--batch", "32");
+    config.AddBranch("models", models =>
+    {
+        models.SetDescription("ONNX model files: cut a classifier to its conv base, make synthetic test backbones, inspect.");
+        models.AddCommand<CutCommand>("cut")
+            .WithDescription("Make an intermediate tensor the output; drop what it does not need.")
+            .WithExample("models", "cut", "--in", "vgg16-7.onnx", "--at", "vgg0_pool4_fwd", "--out", "vgg16-convbase.onnx");
+        models.AddCommand<SynthCommand>("synth")
+            .WithDescription("A backbone with exactly VGG16's topology (or a tiny CNN) and seeded random weights, for speed tests.")
+            .WithExample("models", "synth", "vgg16", "--out", "vgg16-synthetic.onnx", "--seed", "1");
+        models.AddCommand<ModelInfoCommand>("info")
+            .WithDescription("Inputs, outputs, operators, parameters and GFLOPs of a model file.")
+            .WithExample("models", "info", "vgg16-synthetic.onnx");
+    });
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Train a dense head on cached features (seconds, never re-running the backbone).")
         .WithExample("train", "--cache", "cache", "--out", "head")

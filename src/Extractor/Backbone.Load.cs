@@ -12,6 +12,44 @@ public sealed partial class Backbone
     public static Backbone Load(BackboneSpec spec, Action<string>? info = null)
     {
         _ = OrtSetup.Environment;
+        var graph = Prepare(spec);
+        var (options, device) = CreateOptions(spec, info);
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(Serialize(graph.Model), options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            options.Dispose();
+            Throw.BadModel(graph.File, $"ONNX Runtime cannot load it ({FirstLine(e.Message)})", "check the file is a complete ONNX model; see onnx-models/README.md", e);
+            return null;
+        }
+
+        options.Dispose();
+        var p = graph.Preprocessing;
+        var featureShape = FeatureShapeOf(session, graph.Info.FeatureTensor)
+            ?? new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, [1], device).ProbeFeatureShape(graph.InputName);
+        long[] oneImage = p.Layout == TensorLayout.Nchw ? [1, 3, p.Height, p.Width] : [1, p.Height, p.Width, 3];
+        var backbone = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, featureShape, device)
+        {
+            Threads = spec.Threads,
+            GflopsPerImage = p.Layout == TensorLayout.Nchw ? OnnxFlops.Gflops(graph.Model, graph.InputName, oneImage) : double.NaN,
+        };
+        if (graph.Info.Synthetic)
+        {
+            info?.Invoke($"warning: '{graph.Info.File}' is a synthetic model with random weights: its features are for speed tests only, never for accuracy");
+        }
+
+        return backbone;
+    }
+
+    /// <summary>
+    /// The graph as it will run: cut at the feature tensor, batch made dynamic; with its identity
+    /// (file hash) and preprocessing. Used by <see cref="Load"/> and by the classifier export.
+    /// </summary>
+    internal static PreparedGraph Prepare(BackboneSpec spec)
+    {
         var (preset, file) = ResolveModel(spec);
         if (!File.Exists(file))
         {
@@ -21,14 +59,11 @@ public sealed partial class Backbone
         }
 
         byte[] original = File.ReadAllBytes(file);
-        string sha = Sha256Hex(original);
         ModelProto model = OnnxGraph.Parse(original, file);
-        bool synthetic = OnnxGraph.IsSynthetic(model);
-
         var input = OnnxGraph.RealInputs(model.Graph).FirstOrDefault()
             ?? throw new PipelineException($"model '{file}': graph has no input", "pass an image model", ExitCode.BadModel);
         string featureTensor = ChooseFeatureTensor(preset, model, file);
-        if (model.Graph.Output.All(o => o.Name != featureTensor))
+        if (model.Graph.Output.Count != 1 || model.Graph.Output[0].Name != featureTensor)
         {
             model = OnnxGraph.Cut(model, featureTensor, file);
         }
@@ -38,46 +73,16 @@ public sealed partial class Backbone
         float[]? meanImage = null;
         if (preset?.MeanImageFile is { } meanFile)
         {
-            string meanPath = ToolPath(meanFile);
-            meanImage = OnnxGraph.ReadInitializer(meanPath, preset.MeanImageTensor!);
+            meanImage = OnnxGraph.ReadInitializer(ToolPath(meanFile), preset.MeanImageTensor!);
             preprocessing = preprocessing with { MeanImageSha256 = Sha256Hex(System.Runtime.InteropServices.MemoryMarshal.AsBytes(meanImage.AsSpan()).ToArray()) };
         }
 
-        var (options, device) = CreateOptions(spec, info);
-        InferenceSession session;
-        try
+        var info = new BackboneInfo
         {
-            session = new InferenceSession(Serialize(model), options);
-        }
-        catch (OnnxRuntimeException e)
-        {
-            options.Dispose();
-            Throw.BadModel(file, $"ONNX Runtime cannot load it ({FirstLine(e.Message)})", "check the file is a complete ONNX model; see onnx-models/README.md", e);
-            return null;
-        }
-
-        options.Dispose();
-        string name = preset?.Name ?? Path.GetFileNameWithoutExtension(file);
-        var backboneInfo = new BackboneInfo
-        {
-            Name = name, File = Path.GetFileName(file), Sha256 = sha, FeatureTensor = featureTensor, Synthetic = synthetic,
+            Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256Hex(original),
+            FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
         };
-
-        var featureShape = FeatureShapeOf(session, featureTensor);
-        var backbone = new Backbone(session, backboneInfo, preprocessing, meanImage, input.Name, featureShape ?? [], device);
-        if (featureShape is null)
-        {
-            // Shape not stated in the graph: run one zero image to learn it.
-            var probe = new Backbone(session, backboneInfo, preprocessing, meanImage, input.Name, [1], device);
-            backbone = new Backbone(session, backboneInfo, preprocessing, meanImage, input.Name, probe.ProbeFeatureShape(input.Name), device);
-        }
-
-        if (synthetic)
-        {
-            info?.Invoke($"warning: '{Path.GetFileName(file)}' is a synthetic model with random weights: its features are for speed tests only, never for accuracy");
-        }
-
-        return backbone;
+        return new PreparedGraph(model, file, input.Name, info, preprocessing, meanImage);
     }
 
     private static (BackbonePreset? Preset, string File) ResolveModel(BackboneSpec spec)

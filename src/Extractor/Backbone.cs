@@ -7,6 +7,9 @@ using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Extractor;
 
+/// <summary>A backbone graph ready to run or to embed: cut, batch-dynamic, with its identity and preprocessing.</summary>
+internal sealed record PreparedGraph(global::Onnx.ModelProto Model, string File, string InputName, BackboneInfo Info, Preprocessing Preprocessing, float[]? MeanImage);
+
 /// <summary>What to load: a preset name or an ONNX file, and how to preprocess for it.</summary>
 public sealed record BackboneSpec
 {
@@ -78,6 +81,12 @@ public sealed partial class Backbone : IDisposable
     public string DeviceDescription { get; }
 
     public bool IsCuda => DeviceDescription.StartsWith("CUDA", StringComparison.Ordinal);
+
+    /// <summary>ONNX Runtime intra-op threads asked for (0: its default, one per core).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Multiply-adds ×2 of the convolutions and matrix products for one image, in GFLOPs.</summary>
+    public double GflopsPerImage { get; init; }
 
     /// <summary>
     /// Runs <paramref name="count"/> images: <paramref name="input"/> holds count × <see cref="InputLength"/>

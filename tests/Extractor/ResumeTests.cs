@@ -109,7 +109,7 @@ public sealed class ResumeTests
 
         string other = tmp.Sub("resnet18-copy.onnx");
         var bytes = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx"));
-        var model = Onnx.ModelProto.Parser.ParseFrom(bytes);
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(bytes);
         model.DocString = "a different file: same graph, other bytes";
         File.WriteAllBytes(other, Google.Protobuf.MessageExtensions.ToByteArray(model));
 

@@ -5,6 +5,7 @@ internal sealed class PreprocessScratch
 {
     private float[] _rows = [];
     private float[] _acc = [];
+    private float[] _out = [];
 
     public FilterKernel Horizontal { get; } = new();
 
@@ -20,11 +21,21 @@ internal sealed class PreprocessScratch
         return _rows.AsSpan(0, length);
     }
 
+    public Span<float> OutputRow(int length)
+    {
+        if (_out.Length < length)
+        {
+            _out = new float[length];
+        }
+
+        return _out.AsSpan(0, length);
+    }
+
     public Span<float> Accumulator(int length)
     {
         if (_acc.Length < length)
         {
-            _acc = new float[length];
+            _acc = new float[Math.Max(length, _acc.Length * 2)];
         }
 
         return _acc.AsSpan(0, length);

@@ -1,12 +1,16 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.InteropServices;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pipeline.Extractor.Images;
 
 /// <summary>
-/// Decoded RGB24 pixels → one image slot of the backbone's input tensor: resize (triangle filter,
-/// antialiased when shrinking) and normalise, fused, writing straight into the batch buffer.
+/// Decoded RGB24 pixels → one image slot of the backbone's input tensor: resize (separable
+/// triangle filter, antialiased when shrinking) and normalise, fused, writing straight into the
+/// batch buffer.
 /// Normalisation is one fused multiply-add over the slot: <c>x * scalePlane + offsetPlane</c>,
 /// where both planes are precomputed in tensor order (they fold scale, mean or mean image, and std).
 /// </summary>
@@ -43,6 +47,12 @@ internal sealed partial class Preprocessor
     }
 
     public Preprocessing Preprocessing { get; }
+
+    /// <summary>Scale / std per tensor element, in tensor layout: what the classifier export multiplies by.</summary>
+    internal ReadOnlySpan<float> ScalePlane => _scalePlane;
+
+    /// <summary>-mean / std per tensor element, in tensor layout: what the classifier export adds.</summary>
+    internal ReadOnlySpan<float> OffsetPlane => _offsetPlane;
 
     /// <summary>Floats one image takes in the input tensor: 3·H·W.</summary>
     public int SlotLength => _scalePlane.Length;
@@ -87,56 +97,58 @@ internal sealed partial class Preprocessor
         var hk = scratch.Horizontal.Build(rect.X, rect.Width, srcW, dstW);
         var vk = scratch.Vertical.Build(rect.Y, rect.Height, srcH, dstH);
 
-        // Source rows the vertical filter reads.
+        // Source rows the vertical filter reads, widened to float once: (rows, srcW·3) interleaved RGB, 0–255.
         int rowFirst = vk.Start[0];
         int rowEnd = vk.Start[dstH - 1] + vk.Count[dstH - 1];
-        int rowLen = dstW * 3;
-        Span<float> rows = scratch.Rows((rowEnd - rowFirst) * rowLen);   // (rows, dstW, 3) interleaved RGB, 0–255
+        int srcLen = srcW * 3;
+        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(pixels);
+        Span<float> rows = scratch.Rows((rowEnd - rowFirst) * srcLen);
+        TensorPrimitives.ConvertChecked(bytes.Slice(rowFirst * srcLen, (rowEnd - rowFirst) * srcLen), rows);
 
-        ReadOnlySpan<byte> bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels);
-        for (int y = rowFirst; y < rowEnd; y++)
-        {
-            HorizontalPass(bytes.Slice(y * srcW * 3, srcW * 3), rows.Slice((y - rowFirst) * rowLen, rowLen), hk);
-        }
-
-        Span<float> acc = scratch.Accumulator(rowLen);                   // (dstW, 3) one output row
+        // Vertical pass first, over whole source rows (vectorised), then the horizontal pass on the
+        // dstH filtered rows only: fewer rows through the narrow pass than filtering every source row.
+        Span<float> column = scratch.Accumulator(srcLen + 1);   // (srcW, 3) one vertically filtered row, +1 for 4-lane loads
+        Span<float> rgbRow = scratch.OutputRow(dstW * 3 + 1);   // (dstW, 3) one output row, +1 for 4-lane stores
         int hw = dstW * dstH;
         for (int y = 0; y < dstH; y++)
         {
-            acc.Clear();
             int start = vk.Start[y], count = vk.Count[y];
             ReadOnlySpan<float> weights = vk.Weights.AsSpan(y * vk.MaxTaps, count);
-            for (int k = 0; k < count; k++)
+            Span<float> acc = column[..srcLen];
+            TensorPrimitives.Multiply(rows.Slice((start - rowFirst) * srcLen, srcLen), weights[0], acc);
+            for (int k = 1; k < count; k++)
             {
-                TensorPrimitives.MultiplyAdd(rows.Slice((start + k - rowFirst) * rowLen, rowLen), weights[k], acc, acc);
+                TensorPrimitives.MultiplyAdd(rows.Slice((start + k - rowFirst) * srcLen, srcLen), weights[k], acc, acc);
             }
 
-            Scatter(acc, slot, y * dstW, hw);
+            HorizontalPass(column, rgbRow, hk, dstW);
+            Scatter(rgbRow[..(dstW * 3)], slot, y * dstW, hw);
         }
 
         // slot = slot * scale + offset, in place, over the whole image.
         TensorPrimitives.FusedMultiplyAdd(slot[.._scalePlane.Length], _scalePlane, _offsetPlane, slot);
     }
 
-    private static void HorizontalPass(ReadOnlySpan<byte> src, Span<float> dst, FilterKernel k)
+    /// <summary>
+    /// One row, (srcW, 3) → (dstW, 3): each output pixel is a weighted sum of source pixels, three
+    /// channels at once in one 4-lane vector (the fourth lane is overwritten by the next pixel).
+    /// </summary>
+    private static void HorizontalPass(Span<float> src, Span<float> dst, FilterKernel k, int dstW)
     {
-        int taps = k.MaxTaps;
-        for (int x = 0; x < dst.Length / 3; x++)
+        ref float s0 = ref MemoryMarshal.GetReference(src);
+        ref float d0 = ref MemoryMarshal.GetReference(dst);
+        ref float w0 = ref MemoryMarshal.GetArrayDataReference(k.Weights);
+        for (int x = 0; x < dstW; x++)
         {
             int start = k.Start[x], count = k.Count[x];
-            ReadOnlySpan<float> w = k.Weights.AsSpan(x * taps, count);
-            ReadOnlySpan<byte> s = src.Slice(start * 3, count * 3);
-            float r = 0, g = 0, b = 0;
+            ref float w = ref Unsafe.Add(ref w0, x * k.MaxTaps);
+            var sum = Vector128<float>.Zero;
             for (int t = 0; t < count; t++)
             {
-                r += w[t] * s[3 * t];
-                g += w[t] * s[3 * t + 1];
-                b += w[t] * s[3 * t + 2];
+                sum += Vector128.LoadUnsafe(ref s0, (nuint)((start + t) * 3)) * Unsafe.Add(ref w, t);
             }
 
-            dst[3 * x] = r;
-            dst[3 * x + 1] = g;
-            dst[3 * x + 2] = b;
+            sum.StoreUnsafe(ref d0, (nuint)(x * 3));
         }
     }
 

@@ -11,8 +11,18 @@ internal static class OrtSetup
 {
     private static readonly Lazy<OrtEnv> Env = new(() =>
     {
-        var options = new EnvironmentCreationOptions { logId = "pipeline", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
-        return OrtEnv.CreateInstanceWithOptions(ref options);
+        try
+        {
+            var options = new EnvironmentCreationOptions { logId = "pipeline", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+            return OrtEnv.CreateInstanceWithOptions(ref options);
+        }
+        catch (OnnxRuntimeException)
+        {
+            // Someone in this process created the environment first: quieten it instead.
+            var env = OrtEnv.Instance();
+            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            return env;
+        }
     });
 
     public static OrtEnv Environment => Env.Value;

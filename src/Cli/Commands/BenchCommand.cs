@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using Pipeline.Extractor;
+using Pipeline.Head;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Pipeline.Cli.Commands;
+
+public sealed class BenchSettings : BackboneSettings
+{
+    [CommandOption("--data <DIR>")]
+    [Description("Images to measure on (a dataset folder or any folder of images).")]
+    public string Data { get; init; } = "";
+
+    [CommandOption("--images <N>")]
+    [Description("Use at most N images.")]
+    [DefaultValue(256)]
+    public int Images { get; init; } = 256;
+
+    [CommandOption("--batch <N>")]
+    [DefaultValue(32)]
+    public int Batch { get; init; } = 32;
+
+    [CommandOption("--workers <N>")]
+    [DefaultValue(0)]
+    public int Workers { get; init; }
+
+    [CommandOption("--json")]
+    public bool Json { get; init; }
+
+    public override ValidationResult Validate() =>
+        Data.Length == 0 ? ValidationResult.Error("--data DIR is required") : ValidationResult.Success();
+}
+
+/// <summary>Where extraction time goes on this machine: decode, preprocess, inference alone, end to end.</summary>
+public sealed class BenchCommand : Command<BenchSettings>
+{
+    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(settings.Data))
+        {
+            throw new PipelineException($"--data '{settings.Data}': no such folder", "pass a folder of images", ExitCode.BadArgument);
+        }
+
+        var files = Predictor.ExpandPaths([settings.Data]).Take(settings.Images).ToList();
+        if (files.Count == 0)
+        {
+            throw new PipelineException($"--data '{settings.Data}' holds no images", "pass a folder of .jpg/.png images", ExitCode.BadArgument);
+        }
+
+        using var backbone = Backbone.Load(settings.ToSpec(), line => Console.Error.WriteLine(line));
+        var r = ThroughputBench.Run(backbone, files, settings.Batch, settings.Workers);
+        if (settings.Json)
+        {
+            Output.WriteJson(new { Report = r, r.EndToEndOverInference, Shares = new { r.Shares.Decode, r.Shares.Preprocess, r.Shares.Inference } });
+            return 0;
+        }
+
+        var table = Output.Table("stage", "img/s", "share of 1-thread time");
+        table.AddRow("decode (read, hash, decode), 1 thread", $"{r.DecodeImagesPerSecond:F1}", $"{r.Shares.Decode:P1}");
+        table.AddRow("resize + normalise, 1 thread", $"{r.PreprocessImagesPerSecond:F1}", $"{r.Shares.Preprocess:P1}");
+        table.AddRow($"inference alone, batch {r.Batch}", $"{r.InferenceImagesPerSecond:F1}", $"{r.Shares.Inference:P1}");
+        table.AddRow($"end to end, {r.Workers} decode workers", $"{r.EndToEndImagesPerSecond:F1}", "");
+        Output.Write(table);
+        string flops = double.IsNaN(r.GflopsPerImage) ? "" : $", {r.GflopsPerImage:F2} GFLOPs/image = {r.GflopsPerImage * r.EndToEndImagesPerSecond:F0} GFLOPS end to end";
+        Console.Out.WriteLine($"{r.Backbone}{(r.Synthetic ? " [synthetic: random weights, speed only]" : "")} on {r.Device}, {r.Images} images: end to end / inference alone = {r.EndToEndOverInference:F3}{flops}");
+        return 0;
+    }
+}
