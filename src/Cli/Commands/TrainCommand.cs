@@ -59,7 +59,7 @@ public class HeadSettings : CommandSettings
     [Description("Train every combination, e.g. \"lr=1e-3,3e-4 hidden=0,256 dropout=0.2,0.5\" (512+128 is two layers); keeps the best.")]
     public string? Sweep { get; init; }
 
-    public HeadOptions ToOptions() => new()
+    public virtual HeadOptions ToOptions() => new()
     {
         Epochs = Epochs, Batch = HeadBatch, LearningRate = Lr, Hidden = ParseHidden(Hidden, ','), Dropout = Dropout,
         WeightDecay = WeightDecay, Patience = Patience, Seed = Seed, Device = HeadDevice, Standardize = !NoStandardize,
@@ -100,11 +100,17 @@ public sealed class TrainSettings : HeadSettings
     [Description("Folder for weights.bin, head.json and curves.png.")]
     public string Out { get; init; } = "";
 
+    [CommandOption("--batch <N>")]
+    [Description("Mini-batch size (same as --head-batch).")]
+    public int? Batch { get; init; }
+
     [CommandOption("--json")]
     public bool Json { get; init; }
 
     [CommandOption("--quiet")]
     public bool Quiet { get; init; }
+
+    public override HeadOptions ToOptions() => base.ToOptions() with { Batch = Batch ?? HeadBatch };
 
     public override ValidationResult Validate() =>
         Cache.Length == 0 ? ValidationResult.Error("--cache CACHE is required")
