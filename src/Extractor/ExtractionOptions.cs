@@ -24,6 +24,12 @@ public sealed record ExtractionOptions
     public bool Force { get; init; }
 
     public long MaxPixels { get; init; } = Images.ImageDecoder.DefaultMaxPixels;
+
+    /// <summary>Random views to cache for the training split (a flat dataset counts as training); null for none.</summary>
+    public Augmentation? Augment { get; init; }
+
+    /// <summary>Also cache each image's horizontal mirror in the other splits (for <c>evaluate --tta flip</c>).</summary>
+    public bool MirrorViews { get; init; }
 }
 
 /// <summary>Seconds spent per stage, summed over the threads that ran it.</summary>

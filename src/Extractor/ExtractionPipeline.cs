@@ -5,6 +5,9 @@ using Pipeline.Extractor.Images;
 
 namespace Pipeline.Extractor;
 
+/// <summary>One image to extract: the cache row it fills, its file, and the view to draw (null: clean).</summary>
+internal readonly record struct WorkItem(int Row, string File, ViewTransform? View = null);
+
 /// <summary>
 /// The hot loop. <c>Workers</c> threads read, hash, decode and preprocess images straight into
 /// slots of a pooled batch buffer; the calling thread runs inference on each full batch, in
@@ -37,7 +40,7 @@ internal sealed class ExtractionPipeline
     private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 
     /// <summary>Extracts <paramref name="work"/> (row, file) in batches; <paramref name="commit"/> gets each batch's row states and features.</summary>
-    public void Run(IReadOnlyList<(int Row, string File)> work, Action<IReadOnlyList<RowState>, ReadOnlySpan<float>> commit, CancellationToken cancel = default)
+    public void Run(IReadOnlyList<WorkItem> work, Action<IReadOnlyList<RowState>, ReadOnlySpan<float>> commit, CancellationToken cancel = default)
     {
         if (work.Count == 0)
         {
@@ -148,7 +151,7 @@ internal sealed class ExtractionPipeline
 
     private void Process(BatchBuffer buffer, int slot, ImageDecoder decoder, PreprocessScratch scratch, Span<byte> sha)
     {
-        var (row, file) = buffer.Work[slot];
+        var (row, file, view) = buffer.Work[slot];
         Span<float> input = buffer.Input.AsSpan(slot * _backbone.InputLength, _backbone.InputLength);
         string? skip = null;
         long bytes = 0;
@@ -164,7 +167,7 @@ internal sealed class ExtractionPipeline
             using var image = decoder.Decode();
             long t2 = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _decodeTicks, t2 - t1);
-            _preprocessor.Run(image, input, scratch);
+            _preprocessor.Run(image, input, scratch, view);
             Interlocked.Add(ref _preprocessTicks, Stopwatch.GetTimestamp() - t2);
         }
         catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
@@ -185,18 +188,18 @@ internal sealed class ExtractionPipeline
         public readonly float[] Input = new float[batch * inputLength];     // (B, 3, H, W) or (B, H, W, 3)
         public readonly float[] Output = new float[batch * featureLength];  // (B, features)
         public RowState[] States = [];
-        public (int Row, string File)[] Work = [];
+        public WorkItem[] Work = [];
         public int Count;
         public int Remaining;
         public TaskCompletionSource Ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public void Reset(IReadOnlyList<(int Row, string File)> work, int start, int count)
+        public void Reset(IReadOnlyList<WorkItem> work, int start, int count)
         {
             Count = count;
             Remaining = count;
             if (Work.Length != count)
             {
-                Work = new (int, string)[count];
+                Work = new WorkItem[count];
                 States = new RowState[count];
             }
 

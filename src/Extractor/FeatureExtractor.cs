@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Images;
 using Pipeline.Extractor.Internals;
 
 namespace Pipeline.Extractor;
@@ -82,7 +83,7 @@ public static class FeatureExtractor
         }
     }
 
-    internal static string Fingerprint(Backbone backbone, string dtype, IReadOnlyList<string> classes) =>
+    internal static string Fingerprint(Backbone backbone, string dtype, IReadOnlyList<string> classes, string views) =>
         Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new
         {
             backbone.Info.Sha256,
@@ -90,6 +91,7 @@ public static class FeatureExtractor
             Preprocessing = backbone.Preprocessing.Describe(),
             dtype,
             classes,
+            views,
             ToolCacheFormat = CacheManifest.CurrentFormatVersion,
         })));
 
@@ -103,13 +105,15 @@ public static class ImageFeaturizer
     /// Runs <paramref name="files"/> through <paramref name="backbone"/>: returns (files, F) features in
     /// file order, and for each file null or the reason it was skipped (its row is then zeros).
     /// </summary>
-    public static (float[] Features, string?[] Skipped) Run(Backbone backbone, IReadOnlyList<string> files, int batch = 32, int workers = 0)
+    /// <param name="mirror">Run the horizontal mirror of each image instead (test-time flips).</param>
+    public static (float[] Features, string?[] Skipped) Run(Backbone backbone, IReadOnlyList<string> files, int batch = 32, int workers = 0, bool mirror = false)
     {
         int f = backbone.FeatureLength;
         var features = new float[files.Count * f];
         var skipped = new string?[files.Count];
         var pipeline = new ExtractionPipeline(backbone, batch, workers > 0 ? workers : FeatureExtractor.DefaultWorkers(backbone), Images.ImageDecoder.DefaultMaxPixels);
-        pipeline.Run(files.Select((file, i) => (i, file)).ToList(), (states, rows) =>
+        ViewTransform? view = mirror ? ViewTransform.Mirror(backbone.Preprocessing.Width) : null;
+        pipeline.Run(files.Select((file, i) => new WorkItem(i, file, view)).ToList(), (states, rows) =>
         {
             for (int i = 0; i < states.Count; i++)
             {

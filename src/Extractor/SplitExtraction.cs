@@ -13,19 +13,21 @@ internal static class SplitExtraction
     {
         long start = Stopwatch.GetTimestamp();
         Directory.CreateDirectory(dir);
-        var finished = CheckExisting(options, backbone, dir, folder.Classes);
-        string fingerprint = FeatureExtractor.Fingerprint(backbone, options.Dtype, folder.Classes);
-        var rows = split.Items.Select(i => i.RelativePath).ToList();
-        if (finished is not null && IsUpToDate(finished, split))
+        var plan = SplitPlan.For(split, options);
+        string fingerprint = FeatureExtractor.Fingerprint(backbone, options.Dtype, folder.Classes, plan.Describe());
+        var finished = CheckExisting(options, backbone, dir, folder.Classes, plan);
+        var rows = plan.Rows.Select(r => r.Id(split)).ToList();
+        if (finished is not null && IsUpToDate(finished, plan, rows))
         {
-            progress.Info($"{Label(split)}: up to date ({finished.Items.Count} images cached)");
-            return new SplitReport(split.Name, dir, split.Items.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
+            progress.Info($"{Label(split)}: up to date ({finished.Items.Count} rows cached)");
+            return new SplitReport(split.Name, dir, rows.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
         }
 
         using var store = PartialStore.OpenOrCreate(dir, new PartialState(fingerprint, rows), backbone.FeatureLength);
-        int reused = ReuseRows(store, finished, dir, split);
+        int reused = ReuseRows(store, finished, dir, plan, rows);
         var work = Enumerable.Range(0, rows.Count).Where(r => store.Rows[r] is null)
-            .Select(r => (r, Path.Combine(split.Root, rows[r]))).ToList();
+            .Select(r => new WorkItem(r, Path.Combine(split.Root, split.Items[plan.Rows[r].Item].RelativePath), plan.Transform(plan.Rows[r], backbone.Preprocessing)))
+            .ToList();
 
         progress.Begin(Label(split), rows.Count, rows.Count - work.Count);
         var pipeline = new ExtractionPipeline(backbone, options.Batch, workers, options.MaxPixels);
@@ -36,7 +38,7 @@ internal static class SplitExtraction
         }, cancel);
         progress.End();
 
-        var manifest = CacheWriter.Finish(dir, store, split, folder.Classes, backbone, options.Dtype);
+        var manifest = CacheWriter.Finish(dir, store, plan, folder.Classes, backbone, options.Dtype);
         store.Dispose();
         PartialStore.Delete(dir);
         return new SplitReport(split.Name, dir, rows.Count, work.Count, reused, manifest.Skipped, FeatureExtractor.Elapsed(start), pipeline.Stages);
@@ -45,14 +47,14 @@ internal static class SplitExtraction
     private static string Label(DatasetSplit split) => split.Name.Length > 0 ? split.Name : "images";
 
     /// <summary>A finished cache in <paramref name="dir"/>: null if none; refused (or wiped with --force) if made otherwise.</summary>
-    private static CacheManifest? CheckExisting(ExtractionOptions options, Backbone backbone, string dir, IReadOnlyList<string> classes)
+    private static CacheManifest? CheckExisting(ExtractionOptions options, Backbone backbone, string dir, IReadOnlyList<string> classes, SplitPlan plan)
     {
         bool hasManifest = File.Exists(Path.Combine(dir, FeatureCache.ManifestFile));
         CacheManifest? manifest = hasManifest ? FeatureCache.ReadManifest(dir) : null;
-        string? mismatch = manifest is null ? null : Mismatch(manifest, backbone, options.Dtype, classes);
+        string? mismatch = manifest is null ? null : Mismatch(manifest, backbone, options.Dtype, classes, plan);
         if (mismatch is null && PartialStore.Exists(dir) && manifest is null)
         {
-            mismatch = PartialMismatch(dir, backbone, options.Dtype, classes);
+            mismatch = PartialMismatch(dir, backbone, options.Dtype, classes, plan);
         }
 
         if (mismatch is null)
@@ -75,8 +77,14 @@ internal static class SplitExtraction
         return null;
     }
 
-    private static string? Mismatch(CacheManifest m, Backbone backbone, string dtype, IReadOnlyList<string> classes)
+    private static string? Mismatch(CacheManifest m, Backbone backbone, string dtype, IReadOnlyList<string> classes, SplitPlan plan)
     {
+        string cachedViews = (m.Augmentation?.Describe() ?? "no-augmentation") + (m.Mirrors ? " mirrors" : "");
+        if (cachedViews != plan.Describe())
+        {
+            return $"views '{cachedViews}', not '{plan.Describe()}'";
+        }
+
         if (m.Backbone.Sha256 != backbone.Info.Sha256 || m.Backbone.FeatureTensor != backbone.Info.FeatureTensor)
         {
             return $"backbone {m.Backbone.Describe()}, not {backbone.Info.Describe()}";
@@ -95,7 +103,7 @@ internal static class SplitExtraction
         return m.Classes.SequenceEqual(classes) ? null : $"classes [{string.Join(", ", m.Classes)}], not [{string.Join(", ", classes)}]";
     }
 
-    private static string? PartialMismatch(string dir, Backbone backbone, string dtype, IReadOnlyList<string> classes)
+    private static string? PartialMismatch(string dir, Backbone backbone, string dtype, IReadOnlyList<string> classes, SplitPlan plan)
     {
         string statePath = Path.Combine(dir, PartialStore.FolderName, "state.json");
         if (!File.Exists(statePath))
@@ -104,32 +112,51 @@ internal static class SplitExtraction
         }
 
         var state = System.Text.Json.JsonSerializer.Deserialize<PartialState>(File.ReadAllText(statePath), PartialStore.StateJson);
-        return state is null || state.Fingerprint == FeatureExtractor.Fingerprint(backbone, dtype, classes)
+        return state is null || state.Fingerprint == FeatureExtractor.Fingerprint(backbone, dtype, classes, plan.Describe())
             ? null
             : "another backbone, preprocessing, dtype or class list (an unfinished run)";
     }
 
-    /// <summary>Every image of the split is in the finished cache with the same size and hash.</summary>
-    private static bool IsUpToDate(CacheManifest finished, DatasetSplit split)
+    /// <summary>Every planned row is in the finished cache (or its file was skipped), each file with the same size and hash.</summary>
+    private static bool IsUpToDate(CacheManifest finished, SplitPlan plan, IReadOnlyList<string> rows)
     {
-        var cached = finished.Items.Select(i => i.Path).Concat(finished.Skipped.Select(s => s.Path)).ToHashSet(StringComparer.Ordinal);
-        if (cached.Count != split.Items.Count || !split.Items.All(i => cached.Contains(i.RelativePath)))
+        var planned = rows.ToHashSet(StringComparer.Ordinal);
+        var cached = finished.Items.Select(i => i.RowId).ToHashSet(StringComparer.Ordinal);
+        var skipped = finished.Skipped.ToDictionary(s => s.Path, StringComparer.Ordinal);
+        if (!cached.IsSubsetOf(planned))
         {
             return false;
         }
 
-        return finished.Items.AsParallel().All(item => FileMatches(Path.Combine(split.Root, item.Path), item.Bytes, item.Sha256));
+        for (int r = 0; r < rows.Count; r++)
+        {
+            if (!cached.Contains(rows[r]) && !skipped.ContainsKey(plan.Split.Items[plan.Rows[r].Item].RelativePath))
+            {
+                return false;
+            }
+        }
+
+        // A skipped file that has since changed (repaired, say) is tried again.
+        return finished.Items.Where(i => i.Kind is null).Select(i => (i.Path, i.Bytes, i.Sha256))
+            .Concat(finished.Skipped.Select(s => (s.Path, s.Bytes, s.Sha256)))
+            .AsParallel().All(f => FileMatches(Path.Combine(plan.Split.Root, f.Path), f.Bytes, f.Sha256));
     }
 
     /// <summary>
     /// Keeps committed partial rows whose files are unchanged, and copies rows of unchanged files
     /// from the finished cache; returns how many rows need no computing.
     /// </summary>
-    private static int ReuseRows(PartialStore store, CacheManifest? finished, string dir, DatasetSplit split)
+    private static int ReuseRows(PartialStore store, CacheManifest? finished, string dir, SplitPlan plan, IReadOnlyList<string> rows)
     {
+        var split = plan.Split;
+        var unchanged = new Dictionary<string, bool>(StringComparer.Ordinal);
+        bool Unchanged(string path, long bytes, string sha) =>
+            unchanged.TryGetValue(path + "\n" + sha, out bool same) ? same
+                : unchanged[path + "\n" + sha] = FileMatches(Path.Combine(split.Root, path), bytes, sha);
+
         for (int r = 0; r < store.Rows.Length; r++)
         {
-            if (store.Rows[r] is { } s && !FileMatches(Path.Combine(split.Root, split.Items[r].RelativePath), s.Bytes, s.Sha256))
+            if (store.Rows[r] is { } s && !Unchanged(split.Items[plan.Rows[r].Item].RelativePath, s.Bytes, s.Sha256))
             {
                 store.Invalidate(r);
             }
@@ -138,14 +165,13 @@ internal static class SplitExtraction
         if (finished is not null)
         {
             using var cache = FeatureCache.Open(dir);
-            var byPath = finished.Items.Select((item, row) => (item, row)).ToDictionary(x => x.item.Path, x => x, StringComparer.Ordinal);
+            var byId = finished.Items.Select((item, row) => (item, row)).ToDictionary(x => x.item.RowId, x => x, StringComparer.Ordinal);
             var row = new float[cache.FeatureLength];
             var batch = new List<RowState>();
             var features = new List<float>();
             for (int r = 0; r < store.Rows.Length; r++)
             {
-                if (store.Rows[r] is null && byPath.TryGetValue(split.Items[r].RelativePath, out var old)
-                    && FileMatches(Path.Combine(split.Root, old.item.Path), old.item.Bytes, old.item.Sha256))
+                if (store.Rows[r] is null && byId.TryGetValue(rows[r], out var old) && Unchanged(old.item.Path, old.item.Bytes, old.item.Sha256))
                 {
                     cache.ReadRow(old.row, row);
                     batch.Add(new RowState(r, old.item.Bytes, old.item.Sha256, null));

@@ -10,6 +10,9 @@ public sealed record ThroughputReport(
     double DecodeImagesPerSecond, double PreprocessImagesPerSecond, double InferenceImagesPerSecond, double EndToEndImagesPerSecond,
     double GflopsPerImage)
 {
+    /// <summary>Alternating rounds of inference alone and end to end; the rates are their medians.</summary>
+    public int Rounds { get; init; } = 1;
+
     /// <summary>End to end over inference alone: 1.0 means decoding is completely hidden.</summary>
     public double EndToEndOverInference => EndToEndImagesPerSecond / InferenceImagesPerSecond;
 
@@ -31,7 +34,11 @@ public sealed record ThroughputReport(
 /// </summary>
 public static class ThroughputBench
 {
-    public static ThroughputReport Run(Backbone backbone, IReadOnlyList<string> files, int batch, int workers, int repeats = 1)
+    /// <summary>
+    /// Measures each stage; inference alone and end to end alternate for <paramref name="rounds"/>
+    /// rounds and the medians are reported, so a noisy neighbour hits both alike.
+    /// </summary>
+    public static ThroughputReport Run(Backbone backbone, IReadOnlyList<string> files, int batch, int workers, int rounds = 3)
     {
         workers = workers > 0 ? workers : FeatureExtractor.DefaultWorkers(backbone);
         var decoder = new ImageDecoder();
@@ -70,36 +77,40 @@ public static class ThroughputBench
             image.Dispose();
         }
 
-        // Inference alone on the pre-made inputs, same batch and threads.
+        // Inference alone on the pre-made inputs, same batch and threads, alternating with the
+        // extraction pipeline end to end (committing nowhere).
         var input = new float[batch * backbone.InputLength];
         var output = new float[batch * backbone.FeatureLength];
         backbone.Run(input, Math.Min(batch, decoded.Count), output);   // warm-up
-        int done = 0;
-        clock.Restart();
-        for (int r = 0; r < repeats; r++)
+        var work = files.Select((f, i) => new WorkItem(i, f)).ToList();
+        var inferenceRates = new List<double>();
+        var endToEndRates = new List<double>();
+        for (int r = 0; r < Math.Max(1, rounds); r++)
         {
+            clock.Restart();
             for (int start = 0; start < decoded.Count; start += batch)
             {
                 int n = Math.Min(batch, decoded.Count - start);
                 inputs.AsSpan(start * backbone.InputLength, n * backbone.InputLength).CopyTo(input);
                 backbone.Run(input, n, output);
-                done += n;
             }
-        }
 
-        double inferenceRate = done / clock.Elapsed.TotalSeconds;
-
-        // End to end: the extraction pipeline, committing nowhere.
-        var work = files.Select((f, i) => (i, f)).ToList();
-        done = 0;
-        clock.Restart();
-        for (int r = 0; r < repeats; r++)
-        {
+            inferenceRates.Add(decoded.Count / clock.Elapsed.TotalSeconds);
+            int done = 0;
+            clock.Restart();
             new ExtractionPipeline(backbone, batch, workers, ImageDecoder.DefaultMaxPixels).Run(work, (states, _) => done += states.Count);
+            endToEndRates.Add(done / clock.Elapsed.TotalSeconds);
         }
 
-        double endToEnd = done / clock.Elapsed.TotalSeconds;
+        double inferenceRate = Median(inferenceRates), endToEnd = Median(endToEndRates);
         return new ThroughputReport(backbone.Info.Name, backbone.Info.Synthetic, backbone.DeviceDescription, files.Count, batch, workers,
-            backbone.Threads, decodeRate, preprocessRate, inferenceRate, endToEnd, backbone.GflopsPerImage);
+            backbone.Threads, decodeRate, preprocessRate, inferenceRate, endToEnd, backbone.GflopsPerImage) { Rounds = Math.Max(1, rounds) };
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        int n = values.Count;
+        return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
     }
 }

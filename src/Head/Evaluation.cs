@@ -8,35 +8,62 @@ public sealed record ClassMetrics(string Class, double Precision, double Recall,
 /// <summary>Accuracy, per-class metrics and the confusion matrix (rows: true class, columns: predicted).</summary>
 public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadOnlyList<ClassMetrics> PerClass, int[][] Confusion)
 {
-    /// <summary>Runs the head over every row of the cache, in batches.</summary>
-    public static Evaluation Run(TrainedHead head, FeatureCache cache, int batch = 256)
+    /// <summary>
+    /// Runs the head over the clean row of every image in the cache, in batches; with
+    /// <paramref name="ttaFlip"/>, averages each image's probabilities with its cached mirror's.
+    /// </summary>
+    public static Evaluation Run(TrainedHead head, FeatureCache cache, bool ttaFlip = false, int batch = 256)
     {
         head.CheckCompatible(cache.Manifest, cache.Directory);
-        int k = head.Manifest.Classes.Count, f = cache.FeatureLength;
+        var clean = HeadTrainer.CleanRows(cache);
+        var mirrors = ttaFlip ? MirrorRows(cache, clean) : null;
+        int k = head.Manifest.Classes.Count;
         var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
-        var buffer = new float[batch * f];
-        var rows = new int[batch];
         double loss = 0;
-        for (int start = 0; start < cache.Count; start += batch)
+        for (int start = 0; start < clean.Length; start += batch)
         {
-            int n = Math.Min(batch, cache.Count - start);
-            for (int i = 0; i < n; i++)
+            int n = Math.Min(batch, clean.Length - start);
+            var p = Probabilities(head, cache, clean.AsSpan(start, n));
+            if (mirrors is not null)
             {
-                rows[i] = start + i;
+                var pm = Probabilities(head, cache, mirrors.AsSpan(start, n));
+                for (int i = 0; i < p.Length; i++)
+                {
+                    p[i] = (p[i] + pm[i]) / 2;
+                }
             }
 
-            cache.ReadRows(rows.AsSpan(0, n), buffer.AsSpan(0, n * f));
-            var p = head.Probabilities(buffer, n);
             for (int i = 0; i < n; i++)
             {
                 var probs = p.AsSpan(i * k, k);
-                int truth = cache.Labels[start + i];
+                int truth = cache.Labels[clean[start + i]];
                 confusion[truth][ArgMax(probs)]++;
                 loss -= Math.Log(Math.Max(probs[truth], 1e-12));
             }
         }
 
-        return FromConfusion(head.Manifest.Classes, confusion, loss / Math.Max(cache.Count, 1));
+        return FromConfusion(head.Manifest.Classes, confusion, loss / Math.Max(clean.Length, 1));
+    }
+
+    private static float[] Probabilities(TrainedHead head, FeatureCache cache, ReadOnlySpan<int> rows)
+    {
+        var buffer = new float[rows.Length * cache.FeatureLength];
+        cache.ReadRows(rows, buffer);
+        return head.Probabilities(buffer, rows.Length);
+    }
+
+    /// <summary>The mirror row of each clean row; the cache must hold them (extract --tta flip).</summary>
+    private static int[] MirrorRows(FeatureCache cache, int[] clean)
+    {
+        var mirror = cache.Manifest.Items.Select((item, row) => (item, row)).Where(x => x.item.Kind == CacheItem.Mirror)
+            .ToDictionary(x => x.item.Path, x => x.row, StringComparer.Ordinal);
+        if (mirror.Count == 0)
+        {
+            throw new Pipeline.Extractor.PipelineException($"cache '{cache.Directory}' holds no mirrored views for --tta flip",
+                "extract with --tta flip (it caches each validation/test image's mirror too)", Pipeline.Extractor.ExitCode.BadArgument);
+        }
+
+        return clean.Select(r => mirror.TryGetValue(cache.Manifest.Items[r].Path, out int m) ? m : r).ToArray();
     }
 
     public static Evaluation FromConfusion(IReadOnlyList<string> classes, int[][] confusion, double loss)

@@ -24,6 +24,9 @@ public sealed record HeadOptions
     /// <summary>Standardise each input feature with the training set's mean and std (stored in the head).</summary>
     public bool Standardize { get; init; } = true;
 
+    /// <summary>With augmented views cached: train on every view each epoch, instead of one view per image.</summary>
+    public bool AllViews { get; init; }
+
     /// <summary>auto (CUDA when torch reports it), cpu, cuda.</summary>
     public string Device { get; init; } = "auto";
 

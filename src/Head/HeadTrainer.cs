@@ -27,6 +27,8 @@ public static class HeadTrainer
         var trainBatches = new FeatureBatches(train, options.Batch, device);
         var valBatches = validation is null ? null : new FeatureBatches(validation, options.Batch, device);
 
+        var views = ViewGroups(train);
+        var valRows = validation is null ? [] : CleanRows(validation);
         var history = new List<EpochRecord>();
         Dictionary<string, Tensor>? best = null;
         double bestLoss = double.PositiveInfinity;
@@ -35,8 +37,8 @@ public static class HeadTrainer
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAcc) = RunEpoch(model, trainBatches, FeatureBatches.Shuffled(train.Count, options.Seed, epoch), loss, optimizer);
-            var (valLoss, valAcc) = valBatches is null ? (double.NaN, double.NaN) : RunEpoch(model, valBatches, FeatureBatches.Sequential(validation!.Count), loss, null);
+            var (trainLoss, trainAcc) = RunEpoch(model, trainBatches, EpochRows(views, options, epoch), loss, optimizer);
+            var (valLoss, valAcc) = valBatches is null ? (double.NaN, double.NaN) : RunEpoch(model, valBatches, valRows, loss, null);
             var record = new EpochRecord(epoch, trainLoss, trainAcc, valBatches is null ? null : valLoss, valBatches is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
             history.Add(record);
             log?.Invoke(record);
@@ -65,7 +67,32 @@ public static class HeadTrainer
         }
 
         model.eval();
-        return new TrainedHead(model, train.Manifest, options, history, bestEpoch, total.Elapsed.TotalSeconds);
+        return new TrainedHead(model, train.Manifest, options, history, bestEpoch, total.Elapsed.TotalSeconds)
+        {
+            ViewsPerImage = options.AllViews ? views.Max(v => v.Length) : 1,
+            ViewsCached = views.Max(v => v.Length),
+        };
+    }
+
+    /// <summary>Rows of each image (its clean row and its cached views), grouped, in cache order.</summary>
+    internal static int[][] ViewGroups(FeatureCache cache) =>
+        cache.Manifest.Items.Select((item, row) => (item.Path, row)).GroupBy(x => x.Path, StringComparer.Ordinal)
+            .Select(g => g.Select(x => x.row).ToArray()).ToArray();
+
+    /// <summary>The clean row of every image (what validation and evaluation read).</summary>
+    internal static int[] CleanRows(FeatureCache cache) =>
+        cache.Manifest.Items.Select((item, row) => (item, row)).Where(x => x.item.Kind is null).Select(x => x.row).ToArray();
+
+    /// <summary>
+    /// One epoch's rows, shuffled: one view per image drawn at random (so an epoch is still one
+    /// pass over the images), or every view with <see cref="HeadOptions.AllViews"/>.
+    /// </summary>
+    internal static int[] EpochRows(int[][] views, HeadOptions options, int epoch)
+    {
+        var rng = new Random(unchecked(options.Seed * 7919 + epoch));
+        var rows = options.AllViews ? views.SelectMany(v => v).ToArray() : views.Select(v => v[rng.Next(v.Length)]).ToArray();
+        rng.Shuffle(rows);
+        return rows;
     }
 
     /// <summary>

@@ -46,17 +46,35 @@ public sealed class Predictor : IDisposable
         return files;
     }
 
-    /// <summary>Probabilities (files, classes) in file order, and skip reasons.</summary>
-    public (float[] Probabilities, string?[] Skipped) Probabilities(IReadOnlyList<string> files, int batch = 32)
+    /// <summary>
+    /// Probabilities (files, classes) in file order, and skip reasons. With <paramref name="ttaFlip"/>,
+    /// each image's probabilities are averaged with its horizontal mirror's.
+    /// </summary>
+    public (float[] Probabilities, string?[] Skipped) Probabilities(IReadOnlyList<string> files, int batch = 32, bool ttaFlip = false)
     {
+        if (files.Count == 0)
+        {
+            return ([], []);
+        }
+
         var (features, skipped) = ImageFeaturizer.Run(_backbone, files, batch);
-        var probs = files.Count == 0 ? [] : _head.Probabilities(features, files.Count);
+        var probs = _head.Probabilities(features, files.Count);
+        if (ttaFlip)
+        {
+            var (mirrored, _) = ImageFeaturizer.Run(_backbone, files, batch, mirror: true);
+            var pm = _head.Probabilities(mirrored, files.Count);
+            for (int i = 0; i < probs.Length; i++)
+            {
+                probs[i] = (probs[i] + pm[i]) / 2;
+            }
+        }
+
         return (probs, skipped);
     }
 
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> files, int top, int batch = 32)
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> files, int top, int batch = 32, bool ttaFlip = false)
     {
-        var (probs, skipped) = Probabilities(files, batch);
+        var (probs, skipped) = Probabilities(files, batch, ttaFlip);
         var classes = _head.Manifest.Classes;
         int k = classes.Count;
         return files.Select((file, i) => skipped[i] is { } reason

@@ -32,6 +32,12 @@ public sealed record HeadManifest
     public double TrainSeconds { get; init; }
 
     public int TrainImages { get; init; }
+
+    /// <summary>Rows per image the training set holds (1 + augmented views).</summary>
+    public int ViewsCached { get; init; } = 1;
+
+    /// <summary>Rows per image each epoch used: 1 (one view drawn per image), or all of them.</summary>
+    public int ViewsPerEpoch { get; init; } = 1;
 }
 
 /// <summary>A trained head with its manifest. Owns the TorchSharp module.</summary>
@@ -45,7 +51,8 @@ public sealed class TrainedHead : IDisposable
         : this(model, new HeadManifest
         {
             Classes = cache.Classes, Features = cache.Features, Backbone = cache.Backbone, Preprocessing = cache.Preprocessing,
-            Options = options, History = history, BestEpoch = bestEpoch, TrainSeconds = seconds, TrainImages = cache.Items.Count,
+            Options = options, History = history, BestEpoch = bestEpoch, TrainSeconds = seconds,
+            TrainImages = cache.Items.Select(i => i.Path).Distinct(StringComparer.Ordinal).Count(),
         })
     {
     }
@@ -58,7 +65,19 @@ public sealed class TrainedHead : IDisposable
 
     public DenseHead Model { get; }
 
-    public HeadManifest Manifest { get; }
+    public HeadManifest Manifest { get; private set; }
+
+    /// <summary>Set by the trainer: rows per image used each epoch.</summary>
+    internal int ViewsPerImage
+    {
+        init => Manifest = Manifest with { ViewsPerEpoch = value };
+    }
+
+    /// <summary>Set by the trainer: rows per image the training cache holds.</summary>
+    internal int ViewsCached
+    {
+        init => Manifest = Manifest with { ViewsCached = value };
+    }
 
     public void Save(string dir)
     {

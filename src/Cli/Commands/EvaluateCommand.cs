@@ -18,8 +18,13 @@ public sealed class EvaluateSettings : CommandSettings
     [CommandOption("--json")]
     public bool Json { get; init; }
 
+    [CommandOption("--tta <KIND>")]
+    [Description("flip: average each image with its mirror (the cache must hold mirrors: extract --tta flip).")]
+    public string? Tta { get; init; }
+
     public override ValidationResult Validate() =>
-        Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
+        Tta is not (null or "flip") ? ValidationResult.Error($"--tta '{Tta}' is not flip")
+        : Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
         : Cache.Length == 0 ? ValidationResult.Error("--cache CACHE is required")
         : ValidationResult.Success();
 }
@@ -30,7 +35,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
     {
         using var head = TrainedHead.Load(settings.Head);
         using var cache = FeatureCache.Open(settings.Cache, null, "test");
-        var evaluation = Evaluation.Run(head, cache);
+        var evaluation = Evaluation.Run(head, cache, settings.Tta == "flip");
         Print(evaluation, settings.Json);
         return 0;
     }

@@ -39,6 +39,41 @@ public sealed class ExtractSettings : BackboneSettings
     [Description("Rebuild a cache made with another backbone or preprocessing.")]
     public bool Force { get; init; }
 
+    [CommandOption("--augment <K>")]
+    [Description("Also cache K random views of each training image (flip, rotation, shift, shear, zoom).")]
+    [DefaultValue(0)]
+    public int Augment { get; init; }
+
+    [CommandOption("--seed <S>")]
+    [Description("Seed of the augmented views.")]
+    [DefaultValue(0)]
+    public int Seed { get; init; }
+
+    [CommandOption("--flip <BOOL>")]
+    [Description("Random horizontal flips in augmented views.")]
+    [DefaultValue(true)]
+    public bool Flip { get; init; } = true;
+
+    [CommandOption("--rotation <DEGREES>")]
+    [DefaultValue(20.0)]
+    public double Rotation { get; init; } = 20;
+
+    [CommandOption("--shift <FRACTION>")]
+    [DefaultValue(0.2)]
+    public double Shift { get; init; } = 0.2;
+
+    [CommandOption("--shear <FACTOR>")]
+    [DefaultValue(0.2)]
+    public double Shear { get; init; } = 0.2;
+
+    [CommandOption("--zoom <FRACTION>")]
+    [DefaultValue(0.2)]
+    public double Zoom { get; init; } = 0.2;
+
+    [CommandOption("--tta <KIND>")]
+    [Description("flip: also cache each validation/test image's mirror, for 'evaluate --tta flip'.")]
+    public string? Tta { get; init; }
+
     [CommandOption("--strict")]
     [Description("Exit non-zero when any file was skipped.")]
     public bool Strict { get; init; }
@@ -59,6 +94,18 @@ public sealed class ExtractSettings : BackboneSettings
     public ExtractionOptions ToOptions() => new()
     {
         Data = Data, Out = Out, Backbone = ToSpec(), Batch = Batch, Workers = Workers, Dtype = Dtype, Force = Force, MaxPixels = MaxPixels,
+        Augment = Augment switch
+        {
+            < 0 or > 64 => throw new PipelineException($"--augment {Augment} is out of range", "pass --augment between 0 and 64", ExitCode.BadArgument),
+            0 => null,
+            _ => new Augmentation { Views = Augment, Seed = Seed, Flip = Flip, RotationDegrees = Rotation, Shift = Shift, Shear = Shear, Zoom = Zoom },
+        },
+        MirrorViews = Tta switch
+        {
+            null => false,
+            "flip" => true,
+            _ => throw new PipelineException($"--tta '{Tta}' is not flip", "pass --tta flip", ExitCode.BadArgument),
+        },
     };
 }
 

@@ -42,6 +42,19 @@ public sealed class RunSettings : HeadSettings
     [CommandOption("--force")]
     public bool Force { get; init; }
 
+    [CommandOption("--augment <K>")]
+    [Description("Cache K random views of each training image (see extract --help).")]
+    [DefaultValue(0)]
+    public int Augment { get; init; }
+
+    [CommandOption("--augment-seed <S>")]
+    [DefaultValue(0)]
+    public int AugmentSeed { get; init; }
+
+    [CommandOption("--tta <KIND>")]
+    [Description("flip: cache mirrors of validation/test images and evaluate with test-time flips.")]
+    public string? Tta { get; init; }
+
     [CommandOption("--quiet")]
     public bool Quiet { get; init; }
 
@@ -49,7 +62,8 @@ public sealed class RunSettings : HeadSettings
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
-        Data.Length == 0 ? ValidationResult.Error("--data DIR is required")
+        Tta is not (null or "flip") ? ValidationResult.Error($"--tta '{Tta}' is not flip")
+        : Data.Length == 0 ? ValidationResult.Error("--data DIR is required")
         : Out.Length == 0 ? ValidationResult.Error("--out WORK is required")
         : ValidationResult.Success();
 }
@@ -63,6 +77,8 @@ public sealed class RunCommand : Command<RunSettings>
         var extraction = FeatureExtractor.Run(new ExtractionOptions
         {
             Data = settings.Data, Out = cacheDir, Batch = settings.Batch, Workers = settings.Workers, Force = settings.Force,
+            Augment = settings.Augment > 0 ? new Augmentation { Views = settings.Augment, Seed = settings.AugmentSeed } : null,
+            MirrorViews = settings.Tta == "flip",
             Backbone = new BackboneSpec { Backbone = settings.Backbone, Model = settings.Model, Preprocess = settings.Preprocess, Device = settings.Device },
         }, new ConsoleProgress(settings.Quiet || settings.Json), cancellationToken);
         if (!settings.Json)
@@ -77,7 +93,7 @@ public sealed class RunCommand : Command<RunSettings>
         {
             using var head = TrainedHead.Load(headDir);
             using var cache = FeatureCache.Open(cacheDir, "test");
-            test = Evaluation.Run(head, cache);
+            test = Evaluation.Run(head, cache, settings.Tta == "flip");
             if (!settings.Json)
             {
                 EvaluateCommand.Print(test, json: false);

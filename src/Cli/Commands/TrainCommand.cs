@@ -51,6 +51,10 @@ public class HeadSettings : CommandSettings
     [DefaultValue("auto")]
     public string HeadDevice { get; init; } = "auto";
 
+    [CommandOption("--all-views")]
+    [Description("With augmented views cached: train on all of them each epoch (default: one view per image per epoch).")]
+    public bool AllViews { get; init; }
+
     [CommandOption("--no-standardize")]
     [Description("Feed raw features to the head (default: standardise each with the training set's mean and std).")]
     public bool NoStandardize { get; init; }
@@ -62,7 +66,7 @@ public class HeadSettings : CommandSettings
     public virtual HeadOptions ToOptions() => new()
     {
         Epochs = Epochs, Batch = HeadBatch, LearningRate = Lr, Hidden = ParseHidden(Hidden, ','), Dropout = Dropout,
-        WeightDecay = WeightDecay, Patience = Patience, Seed = Seed, Device = HeadDevice, Standardize = !NoStandardize,
+        WeightDecay = WeightDecay, Patience = Patience, Seed = Seed, Device = HeadDevice, Standardize = !NoStandardize, AllViews = AllViews,
     };
 
     public static IReadOnlyList<int> ParseHidden(string text, char separator)
@@ -186,6 +190,11 @@ internal static class HeadTraining
                 }
 
                 Output.Write(table);
+            }
+
+            if (best.Manifest.ViewsCached > 1)
+            {
+                Console.Out.WriteLine($"views: {best.Manifest.ViewsCached} cached per image, {best.Manifest.ViewsPerEpoch} used per image per epoch");
             }
 
             Console.Out.WriteLine($"best epoch {best.Manifest.BestEpoch}: val acc {(b.ValAccuracy is { } va ? va.ToString("P2", CultureInfo.InvariantCulture) : "n/a")}, trained in {best.Manifest.TrainSeconds:F2} s; head saved to {outDir}");

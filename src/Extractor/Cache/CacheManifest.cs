@@ -36,6 +36,12 @@ public sealed record CacheManifest
 
     public IReadOnlyList<SkippedItem> Skipped { get; init; } = [];
 
+    /// <summary>Random views cached besides each clean image (training split), or null.</summary>
+    public Augmentation? Augmentation { get; init; }
+
+    /// <summary>True when each image also has its horizontal mirror cached (for test-time flips).</summary>
+    public bool Mirrors { get; init; }
+
     internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -79,13 +85,33 @@ public sealed record FeatureInfo
 /// <summary>One stored part: a features file (rows, length) and a labels file (rows,) int32.</summary>
 public sealed record CachePart(string Features, string Labels, int Rows);
 
-/// <summary>One cached image. <c>View</c> 0 is the clean image; 1… are augmented views.</summary>
+/// <summary>
+/// One cached row: an image, clean (<see cref="Kind"/> null), one of its random views
+/// (<c>augmented</c>, <see cref="View"/> 1…K), or its horizontal <c>mirror</c>.
+/// </summary>
 public sealed record CacheItem(string Path, int Label, long Bytes, string Sha256)
 {
+    public const string Augmented = "augmented";
+    public const string Mirror = "mirror";
+
     public int View { get; init; }
+
+    public string? Kind { get; init; }
+
+    /// <summary>Identity of the row within its split: path, plus the view for a non-clean row.</summary>
+    public string RowId => RowIdOf(Path, Kind, View);
+
+    public static string RowIdOf(string path, string? kind, int view) =>
+        kind is null ? path : kind == Mirror ? path + "#mirror" : $"{path}#view{view}";
 }
 
-public sealed record SkippedItem(string Path, string Reason);
+/// <summary>A file that was not cached, why, and its size and hash when it was read (so a repaired file is retried).</summary>
+public sealed record SkippedItem(string Path, string Reason)
+{
+    public long Bytes { get; init; }
+
+    public string Sha256 { get; init; } = "";
+}
 
 /// <summary><c>manifest.json</c> at the root of a cache made from split folders.</summary>
 public sealed record SplitRootManifest

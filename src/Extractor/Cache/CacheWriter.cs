@@ -14,23 +14,25 @@ internal static class CacheWriter
     public const string FeaturesFile = "features.npy";
     public const string LabelsFile = "labels.npy";
 
-    public static CacheManifest Finish(string dir, PartialStore store, DatasetSplit split, IReadOnlyList<string> classes, Backbone backbone, string dtype)
+    public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, string dtype)
     {
+        var split = plan.Split;
         var items = new List<CacheItem>();
         var skipped = new List<SkippedItem>();
         var keep = new List<int>();
         for (int r = 0; r < store.Rows.Length; r++)
         {
             var state = store.Rows[r] ?? throw new InvalidOperationException($"row {r} was not computed");
-            var item = split.Items[r];
+            var planned = plan.Rows[r];
+            var item = split.Items[planned.Item];
             if (state.Skip is null)
             {
-                items.Add(new CacheItem(item.RelativePath, item.Label, state.Bytes, state.Sha256));
+                items.Add(new CacheItem(item.RelativePath, item.Label, state.Bytes, state.Sha256) { View = planned.View, Kind = planned.Kind });
                 keep.Add(r);
             }
-            else
+            else if (planned.Kind is null)
             {
-                skipped.Add(new SkippedItem(item.RelativePath, state.Skip));
+                skipped.Add(new SkippedItem(item.RelativePath, state.Skip) { Bytes = state.Bytes, Sha256 = state.Sha256 });   // one line per file, not per view
             }
         }
 
@@ -73,6 +75,8 @@ internal static class CacheWriter
             Parts = [new CachePart(FeaturesFile, LabelsFile, items.Count)],
             Items = items,
             Skipped = skipped,
+            Augmentation = plan.Augmentation,
+            Mirrors = plan.Mirrors,
         };
         PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
         return manifest;

@@ -6,6 +6,7 @@ internal sealed class PreprocessScratch
     private float[] _rows = [];
     private float[] _acc = [];
     private float[] _out = [];
+    private float[] _image = [];
 
     public FilterKernel Horizontal { get; } = new();
 
@@ -19,6 +20,16 @@ internal sealed class PreprocessScratch
         }
 
         return _rows.AsSpan(0, length);
+    }
+
+    public Span<float> Image(int length)
+    {
+        if (_image.Length < length)
+        {
+            _image = new float[length];
+        }
+
+        return _image.AsSpan(0, length);
     }
 
     public Span<float> OutputRow(int length)

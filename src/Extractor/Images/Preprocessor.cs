@@ -80,17 +80,18 @@ internal sealed partial class Preprocessor
     /// <see cref="TensorPrimitives"/>), then one fused multiply-add. Allocates nothing once
     /// <paramref name="scratch"/> has grown to the largest image seen.
     /// </summary>
-    public void Run(Image<Rgb24> image, Span<float> slot, PreprocessScratch scratch)
+    public void Run(Image<Rgb24> image, Span<float> slot, PreprocessScratch scratch, ViewTransform? view = null)
     {
         if (!image.DangerousTryGetSinglePixelMemory(out Memory<Rgb24> memory))
         {
             throw new InvalidOperationException("image buffer is not contiguous; the decoder configuration must prefer contiguous buffers");
         }
 
-        Run(memory.Span, image.Width, image.Height, slot, scratch);
+        Run(memory.Span, image.Width, image.Height, slot, scratch, view);
     }
 
-    public void Run(ReadOnlySpan<Rgb24> pixels, int srcW, int srcH, Span<float> slot, PreprocessScratch scratch)
+    /// <param name="view">An augmented view or mirror, drawn from the resized image; null for the clean image.</param>
+    public void Run(ReadOnlySpan<Rgb24> pixels, int srcW, int srcH, Span<float> slot, PreprocessScratch scratch, ViewTransform? view = null)
     {
         int dstW = Preprocessing.Width, dstH = Preprocessing.Height;
         var rect = SourceRect(srcW, srcH, dstW, dstH, Preprocessing.Resize);
@@ -110,6 +111,7 @@ internal sealed partial class Preprocessor
         Span<float> column = scratch.Accumulator(srcLen + 1);   // (srcW, 3) one vertically filtered row, +1 for 4-lane loads
         Span<float> rgbRow = scratch.OutputRow(dstW * 3 + 1);   // (dstW, 3) one output row, +1 for 4-lane stores
         int hw = dstW * dstH;
+        Span<float> clean = view is null ? default : scratch.Image(hw * 3);   // (dstH, dstW, 3) the clean resized image
         for (int y = 0; y < dstH; y++)
         {
             int start = vk.Start[y], count = vk.Count[y];
@@ -122,7 +124,23 @@ internal sealed partial class Preprocessor
             }
 
             HorizontalPass(column, rgbRow, hk, dstW);
-            Scatter(rgbRow[..(dstW * 3)], slot, y * dstW, hw);
+            if (view is null)
+            {
+                Scatter(rgbRow[..(dstW * 3)], slot, y * dstW, hw);
+            }
+            else
+            {
+                rgbRow[..(dstW * 3)].CopyTo(clean.Slice(y * dstW * 3, dstW * 3));
+            }
+        }
+
+        if (view is { } t)
+        {
+            for (int y = 0; y < dstH; y++)
+            {
+                WarpRow(clean, dstW, dstH, y, t, rgbRow);
+                Scatter(rgbRow[..(dstW * 3)], slot, y * dstW, hw);
+            }
         }
 
         // slot = slot * scale + offset, in place, over the whole image.
