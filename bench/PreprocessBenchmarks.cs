@@ -9,7 +9,8 @@ namespace Pipeline.Bench;
 /// <summary>
 /// Resize to 224×224 and normalise into the input buffer, from a decoded photo. Baseline: what one
 /// writes first (ImageSharp Resize to a new image, then a per-pixel normalise loop). Fused: our
-/// separable triangle filter straight into the buffer, then one FusedMultiplyAdd.
+/// separable triangle filter straight into the buffer, then one FusedMultiplyAdd. And the cost of
+/// one augmented view on top.
 /// </summary>
 [MemoryDiagnoser]
 public class PreprocessBenchmarks
@@ -41,4 +42,10 @@ public class PreprocessBenchmarks
 
     [Benchmark]
     public void FusedTriangleFilterAndFma() => _pre.Run(_image, _slot, _scratch);
+
+    /// <summary>One augmented view (extract --augment): the fused resize, then an affine warp of the 224×224 result.</summary>
+    [Benchmark]
+    public void FusedPlusAugmentedView() => _pre.Run(_image, _slot, _scratch, _view);
+
+    private readonly ViewTransform _view = new Augmentation { Views = 1, Seed = 1 }.For("cat/cat.1.jpg", 1, 224, 224);
 }

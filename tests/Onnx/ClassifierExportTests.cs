@@ -60,5 +60,13 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
             """, onnx);
         Assert.True(check.ExitCode == 0, check.Stderr);
         Assert.Equal("ok image probabilities", check.Stdout.Trim());
+
+        // Another runtime: onnxruntime-node on the same pixels.
+        File.WriteAllBytes(tmp.Sub("pixels.u8"), pixels);
+        var node = OrtNode.Probabilities(onnx, tmp.Sub("pixels.u8"), 12, 224, 224);
+        Assert.True(node.ExitCode == 0, node.Stderr);
+        var fromNode = JsonSerializer.Deserialize<float[]>(node.Stdout)!;
+        double worstNode = fromNode.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worstNode < 1e-4, $"largest probability difference onnxruntime-node vs predict: {worstNode}");
     }
 }

@@ -58,3 +58,57 @@ internal static class Python
         return new CliProcess.Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 }
+
+/// <summary>
+/// onnxruntime-node, another ONNX Runtime than ours, installed once from the npm registry into
+/// ~/.cache/pipeline-tests (outside the repository) the first time a test needs it.
+/// </summary>
+internal static class OrtNode
+{
+    public const string Version = "1.30.0";
+
+    public static string Prefix { get; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "pipeline-tests", "ort-node-" + Version);
+
+    public static void EnsureInstalled()
+    {
+        if (Directory.Exists(Path.Combine(Prefix, "node_modules", "onnxruntime-node")))
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(Prefix);
+        var r = Run("npm", ["install", "--prefix", Prefix, "--no-audit", "--no-fund", $"onnxruntime-node@{Version}"]);
+        if (r.ExitCode != 0)
+        {
+            throw new InvalidOperationException("npm install onnxruntime-node failed: " + r.Stderr);
+        }
+    }
+
+    /// <summary>Runs tests/Support/ort-node-check.js: the model on raw uint8 pixels, probabilities as JSON.</summary>
+    public static CliProcess.Result Probabilities(string model, string pixels, int n, int h, int w)
+    {
+        EnsureInstalled();
+        var env = new Dictionary<string, string> { ["NODE_PATH"] = Path.Combine(Prefix, "node_modules") };
+        return Run("node", [Path.Combine(AppContext.BaseDirectory, "Support", "ort-node-check.js"), model, pixels, $"{n}", $"{h}", $"{w}"], env);
+    }
+
+    private static CliProcess.Result Run(string file, string[] args, Dictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (k, v) in env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return new CliProcess.Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}

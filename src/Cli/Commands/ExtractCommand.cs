@@ -129,7 +129,7 @@ internal static class ExtractionSummary
             return;
         }
 
-        var table = Output.Table("split", "images", "computed", "reused", "skipped", "img/s", "read s", "decode s", "resize s", "infer s", "write s");
+        var table = Output.Table("split", "rows", "computed", "reused", "skipped", "img/s", "read s", "decode s", "resize s", "infer s", "write s");
         foreach (var s in report.Splits)
         {
             table.AddRow(s.Split.Length > 0 ? s.Split : "-", $"{s.Images}", $"{s.Computed}", $"{s.Reused}", $"{s.Skipped.Count}", $"{s.ImagesPerSecond:F1}",
