@@ -25,11 +25,3 @@ public class ExtractionBenchmarks
     [Benchmark]
     public float EndToEnd64Images() => ImageFeaturizer.Run(_backbone, _files, batch: 32).Features[0];
 }
-
-/// <summary>The machine's fp32 FMA peak (all cores), the ceiling for the FLOP fractions in bench/README.md.</summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 3)]
-public class PeakBenchmarks
-{
-    [Benchmark]
-    public double FmaPeakGflops() => FmaPeak.MeasureGflops(seconds: 0.5);
-}
