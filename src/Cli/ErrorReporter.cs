@@ -28,6 +28,16 @@ internal static class ErrorReporter
         {
             return Report(e.Message, "check the path exists, is readable, and the disk has space", ExitCode.Unexpected);
         }
+        catch (Exception e)
+        {
+            // A bug, not bad input: still one line and an exit code; the stack on request.
+            if (Environment.GetEnvironmentVariable("PIPELINE_DEBUG") == "1")
+            {
+                Console.Error.WriteLine(e);
+            }
+
+            return Report($"unexpected {e.GetType().Name}: {e.Message}", "rerun with PIPELINE_DEBUG=1 for the stack trace and report it; work already cached is kept", ExitCode.Unexpected);
+        }
     }
 
     private static int Report(string message, string hint, ExitCode code)

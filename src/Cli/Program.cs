@@ -19,6 +19,9 @@ app.Configure(config =>
     config.AddCommand<ExtractCommand>("extract")
         .WithDescription("Run a frozen backbone once over an image folder and cache its features.")
         .WithExample("extract", "--data", "../shared/data/cats-vs-dogs-small", "--out", "cache");
+    config.AddCommand<MergeCommand>("merge")
+        .WithDescription("Join the shards written by 'extract --shard I/N' tasks (Slurm arrays, Kubernetes Indexed Jobs) into one cache.")
+        .WithExample("merge", "cache");
     config.AddCommand<InfoCommand>("info")
         .WithDescription("Show what a feature cache holds.")
         .WithExample("info", "cache");

@@ -38,6 +38,11 @@ public static class FeatureExtractor
         foreach (var split in folder.Splits)
         {
             string dir = folder.HasSplits ? Path.Combine(options.Out, split.Name) : options.Out;
+            if (options.Shard is { } shard)
+            {
+                dir = Path.Combine(dir, CacheMerge.ShardsFolder, shard.FolderName);
+            }
+
             reports.Add(SplitExtraction.Run(options, folder, split, dir, backbone, workers, progress, cancel));
         }
 

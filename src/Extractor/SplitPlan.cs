@@ -15,8 +15,9 @@ internal sealed record PlanRow(int Item, string? Kind, int View)
 /// </summary>
 internal sealed class SplitPlan
 {
-    private SplitPlan(DatasetSplit split, IReadOnlyList<PlanRow> rows, Augmentation? augmentation, bool mirrors)
+    private SplitPlan(DatasetSplit split, IReadOnlyList<PlanRow> rows, Augmentation? augmentation, bool mirrors, Shard? shard)
     {
+        Shard = shard;
         Split = split;
         Rows = rows;
         Augmentation = augmentation;
@@ -31,6 +32,8 @@ internal sealed class SplitPlan
 
     public bool Mirrors { get; }
 
+    public Shard? Shard { get; }
+
     public static bool IsTraining(DatasetSplit split) => split.Name is "" or "train";
 
     public static SplitPlan For(DatasetSplit split, ExtractionOptions options)
@@ -41,6 +44,11 @@ internal sealed class SplitPlan
         var rows = new List<PlanRow>();
         for (int i = 0; i < split.Items.Count; i++)
         {
+            if (options.Shard is { } shard && !shard.Holds(i))
+            {
+                continue;
+            }
+
             rows.Add(new PlanRow(i, null, 0));
             for (int v = 1; v <= (augmentation?.Views ?? 0); v++)
             {
@@ -53,7 +61,7 @@ internal sealed class SplitPlan
             }
         }
 
-        return new SplitPlan(split, rows, augmentation, mirrors);
+        return new SplitPlan(split, rows, augmentation, mirrors, options.Shard);
     }
 
     /// <summary>What the fingerprint adds for this split's views.</summary>

@@ -74,6 +74,10 @@ public sealed class ExtractSettings : BackboneSettings
     [Description("flip: also cache each validation/test image's mirror, for 'evaluate --tta flip'.")]
     public string? Tta { get; init; }
 
+    [CommandOption("--shard <I/N>")]
+    [Description("Only every N-th image from the I-th: one task of a Slurm array (--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (--shard $JOB_COMPLETION_INDEX/N); then 'merge CACHE'.")]
+    public string? Shard { get; init; }
+
     [CommandOption("--strict")]
     [Description("Exit non-zero when any file was skipped.")]
     public bool Strict { get; init; }
@@ -100,6 +104,7 @@ public sealed class ExtractSettings : BackboneSettings
             0 => null,
             _ => new Augmentation { Views = Augment, Seed = Seed, Flip = Flip, RotationDegrees = Rotation, Shift = Shift, Shear = Shear, Zoom = Zoom },
         },
+        Shard = Shard is null ? null : Extractor.Shard.Parse(Shard),
         MirrorViews = Tta switch
         {
             null => false,

@@ -55,3 +55,24 @@ public sealed class InfoCommand : Command<InfoSettings>
         return 0;
     }
 }
+
+public sealed class MergeSettings : CommandSettings
+{
+    [CommandArgument(0, "<CACHE>")]
+    [Description("The --out folder that every 'extract --shard I/N' task wrote to.")]
+    public string Cache { get; init; } = "";
+}
+
+/// <summary><c>merge</c>: the shards of each split become one cache (their files become its parts; nothing is copied).</summary>
+public sealed class MergeCommand : Command<MergeSettings>
+{
+    public override int Execute(CommandContext context, MergeSettings settings, CancellationToken cancellationToken)
+    {
+        foreach (var (split, shards, rows) in CacheMerge.Merge(settings.Cache))
+        {
+            Console.Out.WriteLine($"{(split.Length > 0 ? split : "-")}: {shards} shards merged, {rows} rows");
+        }
+
+        return 0;
+    }
+}

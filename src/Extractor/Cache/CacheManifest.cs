@@ -42,6 +42,9 @@ public sealed record CacheManifest
     /// <summary>True when each image also has its horizontal mirror cached (for test-time flips).</summary>
     public bool Mirrors { get; init; }
 
+    /// <summary>"I/N" for one shard of a split, written by <c>extract --shard</c>; null for a whole split.</summary>
+    public string? Shard { get; init; }
+
     internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,

@@ -77,6 +77,7 @@ internal static class CacheWriter
             Skipped = skipped,
             Augmentation = plan.Augmentation,
             Mirrors = plan.Mirrors,
+            Shard = plan.Shard?.ToString(),
         };
         PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
         return manifest;
