@@ -57,10 +57,11 @@ public static class FeatureExtractor
 
     /// <summary>
     /// On a GPU, inference is fast and every core should decode. On a CPU, inference already uses
-    /// every core, so one decoder thread (per 4 cores) keeps it fed without starving it.
+    /// every core: two low-priority decoders (one per 4 cores on bigger machines) fill its gaps,
+    /// and both cores decode whenever inference has to wait.
     /// </summary>
     public static int DefaultWorkers(Backbone backbone) =>
-        backbone.IsCuda ? Math.Max(1, Environment.ProcessorCount - 1) : Math.Max(1, Environment.ProcessorCount / 4);
+        backbone.IsCuda ? Math.Max(1, Environment.ProcessorCount - 1) : Math.Max(2, Environment.ProcessorCount / 4);
 
     private static void Validate(ExtractionOptions options)
     {
