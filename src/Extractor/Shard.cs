@@ -1,0 +1,28 @@
+namespace Pipeline.Extractor;
+
+/// <summary>
+/// Shard <see cref="Index"/> of <see cref="Count"/>: the images whose position in the sorted listing
+/// is Index modulo Count (all views of an image go to the same shard). Each shard is written as a
+/// cache of its own under <c>CACHE/&lt;split&gt;/shards/I-of-N/</c>; <c>merge</c> joins them as parts.
+/// </summary>
+public sealed record Shard(int Index, int Count)
+{
+    public string FolderName => $"{Index}-of-{Count}";
+
+    public bool Holds(int item) => item % Count == Index;
+
+    /// <summary>Parses "I/N" (0 ≤ I &lt; N).</summary>
+    public static Shard Parse(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 0 || i >= n)
+        {
+            throw new PipelineException($"--shard '{text}' is not I/N with 0 <= I < N",
+                "pass e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or --shard $JOB_COMPLETION_INDEX/4", ExitCode.BadArgument);
+        }
+
+        return new Shard(i, n);
+    }
+
+    public override string ToString() => $"{Index}/{Count}";
+}
