@@ -68,7 +68,7 @@ public sealed partial class Backbone
             model = OnnxGraph.Cut(model, featureTensor, file);
         }
 
-        OnnxGraph.MakeBatchDynamic(model, file);
+        OnnxGraph.MakeBatchDynamic(model);
         var preprocessing = ChoosePreprocessing(preset, spec, input, file) with { Resize = spec.Resize };
         float[]? meanImage = null;
         if (preset?.MeanImageFile is { } meanFile)

@@ -45,14 +45,4 @@ internal sealed class FeatureBatches(FeatureCache cache, int batch, Device devic
     public Tensor Labels(int n) => ToDevice(tensor(_labels.AsSpan(0, n).ToArray(), [n], ScalarType.Int64));
 
     private Tensor ToDevice(Tensor t) => t.device == device ? t : t.to(device);
-
-    public static int[] Sequential(int count) => Enumerable.Range(0, count).ToArray();
-
-    /// <summary>A seeded permutation: same seed and epoch, same order.</summary>
-    public static int[] Shuffled(int count, int seed, int epoch)
-    {
-        var order = Sequential(count);
-        new Random(unchecked(seed * 1_000_003 + epoch)).Shuffle(order);
-        return order;
-    }
 }

@@ -45,7 +45,7 @@ internal static class OnnxGraph
     /// intermediate shapes, so that a model exported for batch 1 runs any batch. Only valid for
     /// graphs without a batch baked into Reshape constants; those are refused.
     /// </summary>
-    public static bool MakeBatchDynamic(ModelProto model, string file)
+    public static bool MakeBatchDynamic(ModelProto model)
     {
         var graph = model.Graph;
         if (graph.Node.Any(n => n.OpType is "Reshape" or "Expand" or "Tile" or "ConstantOfShape"))
@@ -65,7 +65,6 @@ internal static class OnnxGraph
             }
         }
 
-        _ = file;
         return changed;
     }
 

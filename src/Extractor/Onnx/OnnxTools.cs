@@ -16,7 +16,7 @@ public static class OnnxTools
 
         var model = OnnxGraph.Parse(File.ReadAllBytes(input), input);
         var cut = OnnxGraph.Cut(model, tensor, input);
-        OnnxGraph.MakeBatchDynamic(cut, input);
+        OnnxGraph.MakeBatchDynamic(cut);
         File.WriteAllBytes(output, cut.ToByteArray());
         return (cut.Graph.Node.Count, model.Graph.Node.Count - cut.Graph.Node.Count);
     }
