@@ -37,10 +37,14 @@ public sealed class InfoCommand : Command<InfoSettings>
         Console.Out.WriteLine($"backbone: {first.Backbone.Name} ({first.Backbone.File}, sha256 {first.Backbone.Sha256}){(first.Backbone.Synthetic ? " [synthetic: random weights]" : "")}");
         Console.Out.WriteLine($"features: {first.Backbone.FeatureTensor} ({string.Join("x", first.Features.Shape)} = {first.Features.Length}) {first.Features.Dtype}");
         Console.Out.WriteLine($"preprocessing: {first.Preprocessing.Describe()}");
-        var table = Output.Table(["split", .. first.Classes, "total", "skipped"]);
+        // Counts are images (clean rows); rows adds the cached views (augmented, mirrors).
+        var table = Output.Table(["split", .. first.Classes, "images", "rows", "views", "skipped"]);
         foreach (var m in manifests)
         {
-            table.AddRow([m.Split.Length > 0 ? m.Split : "-", .. m.Classes.Select((_, i) => $"{m.Items.Count(x => x.Label == i)}"), $"{m.Items.Count}", $"{m.Skipped.Count}"]);
+            var clean = m.Items.Where(x => x.Kind is null).ToList();
+            string views = (m.Augmentation is { } a ? $"+{a.Views} augmented" : "") + (m.Mirrors ? "+mirror" : "");
+            table.AddRow([m.Split.Length > 0 ? m.Split : "-", .. m.Classes.Select((_, i) => $"{clean.Count(x => x.Label == i)}"),
+                $"{clean.Count}", $"{m.Items.Count}", views.Length > 0 ? views : "-", $"{m.Skipped.Count}"]);
         }
 
         Output.Write(table);
