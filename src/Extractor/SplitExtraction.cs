@@ -17,14 +17,15 @@ internal static class SplitExtraction
         string fingerprint = FeatureExtractor.Fingerprint(backbone, options.Dtype, folder.Classes, plan.Describe());
         var finished = CheckExisting(options, backbone, dir, folder.Classes, plan);
         var rows = plan.Rows.Select(r => r.Id(split)).ToList();
-        if (finished is not null && IsUpToDate(finished, plan, rows))
+        var files = new FileCheck(split.Root);   // each file hashed at most once per run
+        if (finished is not null && IsUpToDate(finished, plan, rows, files))
         {
             progress.Info($"{Label(split)}: up to date ({finished.Items.Count} rows cached)");
             return new SplitReport(split.Name, dir, rows.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
         }
 
         using var store = PartialStore.OpenOrCreate(dir, new PartialState(fingerprint, rows), backbone.FeatureLength);
-        int reused = ReuseRows(store, finished, dir, plan, rows);
+        int reused = ReuseRows(store, finished, dir, plan, rows, files);
         var work = Enumerable.Range(0, rows.Count).Where(r => store.Rows[r] is null)
             .Select(r => new WorkItem(r, Path.Combine(split.Root, split.Items[plan.Rows[r].Item].RelativePath), plan.Transform(plan.Rows[r], backbone.Preprocessing)))
             .ToList();
@@ -118,7 +119,7 @@ internal static class SplitExtraction
     }
 
     /// <summary>Every planned row is in the finished cache (or its file was skipped), each file with the same size and hash.</summary>
-    private static bool IsUpToDate(CacheManifest finished, SplitPlan plan, IReadOnlyList<string> rows)
+    private static bool IsUpToDate(CacheManifest finished, SplitPlan plan, IReadOnlyList<string> rows, FileCheck files)
     {
         var planned = rows.ToHashSet(StringComparer.Ordinal);
         var cached = finished.Items.Select(i => i.RowId).ToHashSet(StringComparer.Ordinal);
@@ -139,24 +140,20 @@ internal static class SplitExtraction
         // A skipped file that has since changed (repaired, say) is tried again.
         return finished.Items.Where(i => i.Kind is null).Select(i => (i.Path, i.Bytes, i.Sha256))
             .Concat(finished.Skipped.Select(s => (s.Path, s.Bytes, s.Sha256)))
-            .AsParallel().All(f => FileMatches(Path.Combine(plan.Split.Root, f.Path), f.Bytes, f.Sha256));
+            .AsParallel().All(f => files.Unchanged(f.Path, f.Bytes, f.Sha256));
     }
 
     /// <summary>
     /// Keeps committed partial rows whose files are unchanged, and copies rows of unchanged files
     /// from the finished cache; returns how many rows need no computing.
     /// </summary>
-    private static int ReuseRows(PartialStore store, CacheManifest? finished, string dir, SplitPlan plan, IReadOnlyList<string> rows)
+    private static int ReuseRows(PartialStore store, CacheManifest? finished, string dir, SplitPlan plan, IReadOnlyList<string> rows, FileCheck files)
     {
         var split = plan.Split;
-        var unchanged = new Dictionary<string, bool>(StringComparer.Ordinal);
-        bool Unchanged(string path, long bytes, string sha) =>
-            unchanged.TryGetValue(path + "\n" + sha, out bool same) ? same
-                : unchanged[path + "\n" + sha] = FileMatches(Path.Combine(split.Root, path), bytes, sha);
 
         for (int r = 0; r < store.Rows.Length; r++)
         {
-            if (store.Rows[r] is { } s && !Unchanged(split.Items[plan.Rows[r].Item].RelativePath, s.Bytes, s.Sha256))
+            if (store.Rows[r] is { } s && !files.Unchanged(split.Items[plan.Rows[r].Item].RelativePath, s.Bytes, s.Sha256))
             {
                 store.Invalidate(r);
             }
@@ -171,7 +168,7 @@ internal static class SplitExtraction
             var features = new List<float>();
             for (int r = 0; r < store.Rows.Length; r++)
             {
-                if (store.Rows[r] is null && byId.TryGetValue(rows[r], out var old) && Unchanged(old.item.Path, old.item.Bytes, old.item.Sha256))
+                if (store.Rows[r] is null && byId.TryGetValue(rows[r], out var old) && files.Unchanged(old.item.Path, old.item.Bytes, old.item.Sha256))
                 {
                     cache.ReadRow(old.row, row);
                     batch.Add(new RowState(r, old.item.Bytes, old.item.Sha256, null));
@@ -188,15 +185,24 @@ internal static class SplitExtraction
         return store.DoneCount;
     }
 
-    private static bool FileMatches(string path, long bytes, string sha256)
+    /// <summary>Whether a file still has the size and SHA-256 it was cached with; each answer is remembered.</summary>
+    private sealed class FileCheck(string root)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists || info.Length != bytes)
-        {
-            return false;
-        }
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, long, string), bool> _known = new();
 
-        using var fs = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(fs)) == sha256;
+        public bool Unchanged(string path, long bytes, string sha256) =>
+            _known.GetOrAdd((path, bytes, sha256), key => Matches(Path.Combine(root, key.Item1), key.Item2, key.Item3));
+
+        private static bool Matches(string path, long bytes, string sha256)
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length != bytes)
+            {
+                return false;
+            }
+
+            using var fs = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(fs)) == sha256;
+        }
     }
 }

@@ -23,8 +23,7 @@ public sealed class EvaluateSettings : CommandSettings
     public string? Tta { get; init; }
 
     public override ValidationResult Validate() =>
-        Tta is not (null or "flip") ? ValidationResult.Error($"--tta '{Tta}' is not flip")
-        : Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
+        Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
         : Cache.Length == 0 ? ValidationResult.Error("--cache CACHE is required")
         : ValidationResult.Success();
 }
@@ -35,7 +34,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
     {
         using var head = TrainedHead.Load(settings.Head);
         using var cache = FeatureCache.Open(settings.Cache, null, "test");
-        var evaluation = Evaluation.Run(head, cache, settings.Tta == "flip");
+        var evaluation = Evaluation.Run(head, cache, TtaOption.IsFlip(settings.Tta));
         Print(evaluation, settings.Json);
         return 0;
     }

@@ -105,12 +105,7 @@ public sealed class ExtractSettings : BackboneSettings
             _ => new Augmentation { Views = Augment, Seed = Seed, Flip = Flip, RotationDegrees = Rotation, Shift = Shift, Shear = Shear, Zoom = Zoom },
         },
         Shard = Shard is null ? null : Extractor.Shard.Parse(Shard),
-        MirrorViews = Tta switch
-        {
-            null => false,
-            "flip" => true,
-            _ => throw new PipelineException($"--tta '{Tta}' is not flip", "pass --tta flip", ExitCode.BadArgument),
-        },
+        MirrorViews = TtaOption.IsFlip(Tta),
     };
 }
 

@@ -47,8 +47,7 @@ public sealed class PredictSettings : CommandSettings
     public string? Tta { get; init; }
 
     public override ValidationResult Validate() =>
-        Tta is not (null or "flip") ? ValidationResult.Error($"--tta '{Tta}' is not flip")
-        : Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
+        Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
         : Paths.Length == 0 ? ValidationResult.Error("give at least one image file or folder")
         : Top < 1 ? ValidationResult.Error("--top must be at least 1")
         : ValidationResult.Success();
@@ -68,7 +67,7 @@ public sealed class PredictCommand : Command<PredictSettings>
 
         var spec = new BackboneSpec { Backbone = settings.Backbone ?? head.Manifest.Backbone.Name, Model = settings.Model, Device = settings.Device };
         using var predictor = new Predictor(head, spec, line => Console.Error.WriteLine(line));
-        var predictions = predictor.Predict(files, settings.Top, settings.Batch, settings.Tta == "flip");
+        var predictions = predictor.Predict(files, settings.Top, settings.Batch, TtaOption.IsFlip(settings.Tta));
         if (settings.Json)
         {
             Output.WriteJson(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));

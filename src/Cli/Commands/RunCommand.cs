@@ -62,8 +62,7 @@ public sealed class RunSettings : HeadSettings
     public bool Json { get; init; }
 
     public override ValidationResult Validate() =>
-        Tta is not (null or "flip") ? ValidationResult.Error($"--tta '{Tta}' is not flip")
-        : Data.Length == 0 ? ValidationResult.Error("--data DIR is required")
+        Data.Length == 0 ? ValidationResult.Error("--data DIR is required")
         : Out.Length == 0 ? ValidationResult.Error("--out WORK is required")
         : ValidationResult.Success();
 }
@@ -78,7 +77,7 @@ public sealed class RunCommand : Command<RunSettings>
         {
             Data = settings.Data, Out = cacheDir, Batch = settings.Batch, Workers = settings.Workers, Force = settings.Force,
             Augment = settings.Augment > 0 ? new Augmentation { Views = settings.Augment, Seed = settings.AugmentSeed } : null,
-            MirrorViews = settings.Tta == "flip",
+            MirrorViews = TtaOption.IsFlip(settings.Tta),
             Backbone = new BackboneSpec { Backbone = settings.Backbone, Model = settings.Model, Preprocess = settings.Preprocess, Device = settings.Device },
         }, new ConsoleProgress(settings.Quiet || settings.Json), cancellationToken);
         if (!settings.Json)
@@ -93,7 +92,7 @@ public sealed class RunCommand : Command<RunSettings>
         {
             using var head = TrainedHead.Load(headDir);
             using var cache = FeatureCache.Open(cacheDir, "test");
-            test = Evaluation.Run(head, cache, settings.Tta == "flip");
+            test = Evaluation.Run(head, cache, TtaOption.IsFlip(settings.Tta));
             if (!settings.Json)
             {
                 EvaluateCommand.Print(test, json: false);
