@@ -136,8 +136,9 @@ internal sealed class ExtractionPipeline
                 Internals.ThreadNice.Set(DecodeNiceOnCpu);
             }
 
-            var decoder = new ImageDecoder(_maxPixels);
+            var decoder = new ImageDecoder(_backbone.Preprocessing, _maxPixels);
             var scratch = new PreprocessScratch();
+            var image = new DecodedImage();
             Span<byte> sha = stackalloc byte[32];
             try
             {
@@ -145,7 +146,7 @@ internal sealed class ExtractionPipeline
                 {
                     while (jobs.TryRead(out var job))
                     {
-                        Process(job.Buffer, job.Slot, decoder, scratch, sha);
+                        Process(job.Buffer, job.Slot, decoder, image, scratch, sha);
                     }
                 }
             }
@@ -159,7 +160,7 @@ internal sealed class ExtractionPipeline
             }
         }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private void Process(BatchBuffer buffer, int slot, ImageDecoder decoder, PreprocessScratch scratch, Span<byte> sha)
+    private void Process(BatchBuffer buffer, int slot, ImageDecoder decoder, DecodedImage image, PreprocessScratch scratch, Span<byte> sha)
     {
         var (row, file, view) = buffer.Work[slot];
         Span<float> input = buffer.Input.AsSpan(slot * _backbone.InputLength, _backbone.InputLength);
@@ -174,15 +175,21 @@ internal sealed class ExtractionPipeline
             hash = Convert.ToHexStringLower(sha);
             long t1 = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _readTicks, t1 - t0);
-            using var image = decoder.Decode();
+            decoder.Decode(image);
             long t2 = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _decodeTicks, t2 - t1);
             _preprocessor.Run(image, input, scratch, view);
             Interlocked.Add(ref _preprocessTicks, Stopwatch.GetTimestamp() - t2);
         }
-        catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            skip = e is InvalidImageException ? e.Message : $"unreadable ({e.Message})";
+            // Whatever one file does to the decoder is that file's skip reason, never the run's end.
+            skip = e switch
+            {
+                InvalidImageException => e.Message,
+                IOException or UnauthorizedAccessException => $"unreadable ({e.Message})",
+                _ => $"cannot decode ({e.GetType().Name}: {e.Message})",
+            };
             input.Clear();   // the slot still runs through the batch; its row is dropped
         }
 

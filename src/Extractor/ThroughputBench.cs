@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using Pipeline.Extractor.Images;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pipeline.Extractor;
 
@@ -41,61 +40,59 @@ public static class ThroughputBench
     public static ThroughputReport Run(Backbone backbone, IReadOnlyList<string> files, int batch, int workers, int rounds = 3)
     {
         workers = workers > 0 ? workers : FeatureExtractor.DefaultWorkers(backbone);
-        var decoder = new ImageDecoder();
+        var decoder = new ImageDecoder(backbone.Preprocessing);
         var pre = new Preprocessor(backbone.Preprocessing, backbone.MeanImage);
         var scratch = new PreprocessScratch();
+        var image = new DecodedImage();
         var sha = new byte[32];
 
-        // Decode alone (read + hash + decode), one thread: the cost each worker pays per image.
-        var decoded = new List<SixLabors.ImageSharp.Image<Rgb24>>();
-        var clock = Stopwatch.StartNew();
+        // One thread: read + hash + decode, then resize + normalise into the batch slot, timed
+        // apart: together they are the CPU each worker pays per image.
+        var inputs = new float[files.Count * backbone.InputLength];
+        long decodeTicks = 0, preprocessTicks = 0;
+        int decodedCount = 0;
         foreach (var f in files)
         {
-            decoder.ReadFile(f, sha);
+            long t0 = Stopwatch.GetTimestamp();
             try
             {
-                decoded.Add(decoder.Decode());
+                decoder.ReadFile(f, sha);
+                decoder.Decode(image);
             }
             catch (InvalidImageException)
             {
+                continue;
             }
+
+            long t1 = Stopwatch.GetTimestamp();
+            pre.Run(image, inputs.AsSpan(decodedCount++ * backbone.InputLength, backbone.InputLength), scratch);
+            decodeTicks += t1 - t0;
+            preprocessTicks += Stopwatch.GetTimestamp() - t1;
         }
 
-        double decodeRate = files.Count / clock.Elapsed.TotalSeconds;
-
-        // Preprocess alone (resize + normalise into the batch slot), one thread.
-        var inputs = new float[decoded.Count * backbone.InputLength];
-        clock.Restart();
-        for (int i = 0; i < decoded.Count; i++)
-        {
-            pre.Run(decoded[i], inputs.AsSpan(i * backbone.InputLength, backbone.InputLength), scratch);
-        }
-
-        double preprocessRate = decoded.Count / clock.Elapsed.TotalSeconds;
-        foreach (var image in decoded)
-        {
-            image.Dispose();
-        }
+        double decodeRate = decodedCount / (decodeTicks / (double)Stopwatch.Frequency);
+        double preprocessRate = decodedCount / (preprocessTicks / (double)Stopwatch.Frequency);
 
         // Inference alone on the pre-made inputs, same batch and threads, alternating with the
         // extraction pipeline end to end (committing nowhere).
         var input = new float[batch * backbone.InputLength];
         var output = new float[batch * backbone.FeatureLength];
-        backbone.Run(input, Math.Min(batch, decoded.Count), output);   // warm-up
+        backbone.Run(input, Math.Min(batch, decodedCount), output);   // warm-up
         var work = files.Select((f, i) => new WorkItem(i, f)).ToList();
+        var clock = new Stopwatch();
         var inferenceRates = new List<double>();
         var endToEndRates = new List<double>();
         for (int r = 0; r < Math.Max(1, rounds); r++)
         {
             clock.Restart();
-            for (int start = 0; start < decoded.Count; start += batch)
+            for (int start = 0; start < decodedCount; start += batch)
             {
-                int n = Math.Min(batch, decoded.Count - start);
+                int n = Math.Min(batch, decodedCount - start);
                 inputs.AsSpan(start * backbone.InputLength, n * backbone.InputLength).CopyTo(input);
                 backbone.Run(input, n, output);
             }
 
-            inferenceRates.Add(decoded.Count / clock.Elapsed.TotalSeconds);
+            inferenceRates.Add(decodedCount / clock.Elapsed.TotalSeconds);
             int done = 0;
             clock.Restart();
             new ExtractionPipeline(backbone, batch, workers, ImageDecoder.DefaultMaxPixels).Run(work, (states, _) => done += states.Count);

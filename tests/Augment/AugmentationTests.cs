@@ -3,8 +3,6 @@ using Pipeline.Extractor.Cache;
 using Pipeline.Extractor.Images;
 using Pipeline.Head;
 using Pipeline.Tests.Support;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pipeline.Tests.Augment;
 
@@ -66,7 +64,7 @@ public sealed class AugmentationTests
     public void MirrorViewIsTheExactHorizontalFlipOfTheCleanImage()
     {
         var pre = new Preprocessor(BackbonePreset.ResNet18.Preprocessing);
-        using var image = Image.Load<Rgb24>(TestPaths.Photo("train", "dog", 9));
+        var image = BadImages.DecodeFull(TestPaths.Photo("train", "dog", 9));
         var clean = new float[pre.SlotLength];
         var mirror = new float[pre.SlotLength];
         var scratch = new PreprocessScratch();
@@ -94,7 +92,7 @@ public sealed class AugmentationTests
     public void RandomViewChangesTheImageButKeepsItsStatistics()
     {
         var unit = new Preprocessor(BackbonePreset.Presets.Unit(224, 224, TensorLayout.Nchw));
-        using var image = Image.Load<Rgb24>(TestPaths.Photo("train", "cat", 9));
+        var image = BadImages.DecodeFull(TestPaths.Photo("train", "cat", 9));
         var clean = new float[unit.SlotLength];
         var view = new float[unit.SlotLength];
         var scratch = new PreprocessScratch();

@@ -1,10 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Jpeg;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.Metadata.Profiles.Exif;
-using SixLabors.ImageSharp.PixelFormats;
+using System.IO.Compression;
 
 namespace Pipeline.Tests.Support;
 
@@ -77,56 +73,99 @@ internal static class BadImages
         return ~crc;
     }
 
-    /// <summary>A real photo re-encoded as grayscale, 16-bit, alpha, GIF, BMP, WebP and EXIF-rotated files.</summary>
+    /// <summary>
+    /// A real photo re-encoded by Pillow as grayscale (PNG, JPEG), 16-bit RGB PNG, RGBA PNG, GIF,
+    /// BMP, WebP and an EXIF-rotated JPEG (orientation 6): files from another encoder than ours.
+    /// </summary>
     public static IReadOnlyList<string> OddButValid(string source, string dir)
     {
-        using var photo = Image.Load<Rgb24>(source);
-        var files = new List<string>();
-        string P(string name) { var p = Path.Combine(dir, name); files.Add(p); return p; }
-
-        using (var gray = photo.CloneAs<L8>())
-        {
-            gray.SaveAsPng(P("gray.png"));
-            gray.SaveAsJpeg(P("gray.jpg"));
-        }
-
-        using (var deep = photo.CloneAs<Rgb48>())
-        {
-            deep.SaveAsPng(P("deep16.png"), new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Rgb });
-        }
-
-        using (var alpha = photo.CloneAs<Rgba32>())
-        {
-            alpha[0, 0] = new Rgba32(0, 0, 0, 0);
-            alpha.SaveAsPng(P("alpha.png"), new PngEncoder { ColorType = PngColorType.RgbWithAlpha });
-        }
-
-        photo.SaveAsGif(P("photo.gif"));
-        photo.SaveAsBmp(P("photo.bmp"));
-        photo.SaveAsWebp(P("photo.webp"));
-        using (var rotated = photo.Clone())
-        {
-            rotated.Metadata.ExifProfile = new ExifProfile();
-            rotated.Metadata.ExifProfile.SetValue(ExifTag.Orientation, (ushort)6);
-            rotated.SaveAsJpeg(P("rotated.jpg"), new JpegEncoder { Quality = 90 });
-        }
-
-        return files;
+        string[] names = ["gray.png", "gray.jpg", "deep16.png", "alpha.png", "photo.gif", "photo.bmp", "photo.webp", "rotated.jpg"];
+        Pillow("""
+            import sys, os
+            import numpy as np
+            from PIL import Image
+            src, d = sys.argv[1], sys.argv[2]
+            im = Image.open(src).convert("RGB")
+            p = lambda n: os.path.join(d, n)
+            im.convert("L").save(p("gray.png")); im.convert("L").save(p("gray.jpg"), quality=90)
+            a = np.asarray(im).astype(">u2") * 257
+            h, w, _ = a.shape
+            import zlib, struct
+            raw = b"".join(b"\x00" + a[y].tobytes() for y in range(h))
+            def chunk(t, data): return struct.pack(">I", len(data)) + t + data + struct.pack(">I", zlib.crc32(t + data) & 0xffffffff)
+            open(p("deep16.png"), "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+            rgba = im.convert("RGBA"); rgba.putpixel((0, 0), (0, 0, 0, 0)); rgba.save(p("alpha.png"))
+            im.save(p("photo.gif")); im.save(p("photo.bmp")); im.save(p("photo.webp"), quality=90)
+            exif = Image.Exif(); exif[0x0112] = 6
+            im.save(p("rotated.jpg"), quality=90, exif=exif.tobytes())
+            """, source, dir);
+        return names.Select(n => Path.Combine(dir, n)).ToList();
     }
 
-    /// <summary>A CMYK JPEG written by Pillow (ImageSharp 2 cannot encode CMYK).</summary>
+    /// <summary>A CMYK JPEG written by Pillow.</summary>
     public static string CmykJpeg(string source, string path)
     {
-        var result = Python.Run("""
+        Pillow("""
             import sys
             from PIL import Image
             Image.open(sys.argv[1]).convert("CMYK").save(sys.argv[2], "JPEG", quality=90)
             """, source, path);
-        if (result.ExitCode != 0)
+        return path;
+    }
+
+    /// <summary>The photo re-encoded by Pillow in <paramref name="format"/> (PNG, BMP, WEBP, GIF), optionally upscaled to width × height.</summary>
+    public static string Reencode(string source, string path, string format, int width = 0, int height = 0, int quality = 92)
+    {
+        Pillow("""
+            import sys
+            from PIL import Image
+            im = Image.open(sys.argv[1]).convert("RGB")
+            w, h = int(sys.argv[4]), int(sys.argv[5])
+            if w: im = im.resize((w, h), Image.BICUBIC)
+            im.save(sys.argv[2], sys.argv[3], quality=int(sys.argv[6]))
+            """, source, path, format, width.ToString(), height.ToString(), quality.ToString());
+        return path;
+    }
+
+    /// <summary>The photo decoded and resized by Pillow (bilinear, antialiased), as (224·224·3) RGB bytes.</summary>
+    public static byte[] PillowResized(string source, int width, int height, bool crop)
+    {
+        var r = Python.Run("""
+            import sys
+            from PIL import Image
+            im = Image.open(sys.argv[1]).convert("RGB")
+            w, h = int(sys.argv[2]), int(sys.argv[3])
+            if sys.argv[4] == "1":
+                s = min(im.width / w, im.height / h); cw, ch = w * s, h * s
+                box = ((im.width - cw) / 2, (im.height - ch) / 2, (im.width + cw) / 2, (im.height + ch) / 2)
+            else:
+                box = None
+            sys.stdout.write(im.resize((w, h), Image.BILINEAR, box=box).tobytes().hex())
+            """, source, width.ToString(), height.ToString(), crop ? "1" : "0");
+        if (r.ExitCode != 0)
         {
-            throw new InvalidOperationException("python3-pil is needed to write a CMYK JPEG (.ci/run installs it): " + result.Stderr);
+            throw new InvalidOperationException("python3-pil is needed (.ci/run installs it): " + r.Stderr);
         }
 
-        return path;
+        return Convert.FromHexString(r.Stdout.Trim());
+    }
+
+    private static void Pillow(string script, params string[] args)
+    {
+        var result = Python.Run(script, args);
+        if (result.ExitCode != 0)
+        {
+            throw new InvalidOperationException("python3-pil and python3-numpy are needed to write test images (.ci/run installs them): " + result.Stderr);
+        }
+    }
+
+    /// <summary>Decodes a file at full size with the tool's decoder (no target, so no decoder scaling).</summary>
+    public static Pipeline.Extractor.Images.DecodedImage DecodeFull(string path)
+    {
+        var decoder = new Pipeline.Extractor.Images.ImageDecoder();
+        var image = new Pipeline.Extractor.Images.DecodedImage();
+        decoder.ReadFile(path, new byte[32]);
+        decoder.Decode(image);
+        return image;
     }
 }

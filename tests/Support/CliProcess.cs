@@ -32,6 +32,22 @@ internal static class CliProcess
 
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
+
+    /// <summary>Runs any program to completion.</summary>
+    public static Result Exec(string file, string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
 }
 
 /// <summary>Runs python3 (Debian's, with numpy) on a script.</summary>

@@ -1,27 +1,50 @@
 using System.Security.Cryptography;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Memory;
-using SixLabors.ImageSharp.Metadata.Profiles.Exif;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
+using SkiaSharp;
 
 namespace Pipeline.Extractor.Images;
 
 /// <summary>
-/// Reads one image file and decodes it to RGB24, refusing what would hurt: empty or non-image
-/// files, truncated JPEGs (which ImageSharp would decode silently, grey below the cut), and
-/// headers that claim more pixels than <see cref="MaxPixels"/> (checked before decoding, so a
-/// decompression bomb never allocates). Any colour type works (grey, CMYK, alpha, 16-bit), and
-/// EXIF orientation is applied. One instance per worker thread: it reuses its file buffer.
+/// Reads one image file and decodes it to RGBA with Skia (libjpeg-turbo, libpng, libwebp, Skia's
+/// GIF and BMP readers), at the smallest size that still covers the network input:
+/// <list type="bullet">
+/// <item>JPEG and WebP are scaled inside the decoder (JPEG in the DCT domain, by k/8), as PIL's
+/// <c>draft</c> does: a 12-megapixel photo decodes at 1/8 and costs little more than a small one.</item>
+/// <item>Any other format whose full decode would exceed <see cref="FullDecodeBudgetBytes"/> streams
+/// row by row through an integer box filter, so memory stays bounded by the output.</item>
+/// </list>
+/// Everything a file can do wrong becomes an <see cref="InvalidImageException"/> naming the reason:
+/// empty, not a regular file, not an image, a header over <see cref="MaxPixels"/> (refused before any
+/// pixel is allocated), truncated or corrupt data in any format. EXIF orientation is applied; grey,
+/// CMYK, 16-bit and alpha images decode to the same RGBA. One instance per worker thread: it reuses
+/// its file and pixel buffers.
 /// </summary>
-internal sealed class ImageDecoder
+internal sealed partial class ImageDecoder
 {
     public const long DefaultMaxPixels = 100_000_000;
-    private const int AllocationLimitMegabytes = 1024;
-    private static readonly Configuration SharedConfiguration = CreateConfiguration();
+
+    /// <summary>Largest file read as an image; anything bigger is refused unread.</summary>
+    public const long MaxFileBytes = 256L << 20;
+
+    /// <summary>Largest RGBA buffer a full-size decode may take (16 megapixels); beyond it the decoder scales or streams.</summary>
+    public const long FullDecodeBudgetBytes = 64L << 20;
+
+    private readonly int _targetWidth, _targetHeight;
     private byte[] _file = new byte[1 << 16];
 
-    public ImageDecoder(long maxPixels = DefaultMaxPixels) => MaxPixels = maxPixels;
+    /// <param name="targetWidth">Network input width: the decoder never scales below it (0: always full size).</param>
+    /// <param name="targetHeight">Network input height.</param>
+    /// <param name="maxPixels">Largest width × height a header may claim.</param>
+    public ImageDecoder(int targetWidth = 0, int targetHeight = 0, long maxPixels = DefaultMaxPixels)
+    {
+        _targetWidth = targetWidth;
+        _targetHeight = targetHeight;
+        MaxPixels = maxPixels;
+    }
+
+    public ImageDecoder(Preprocessing target, long maxPixels = DefaultMaxPixels)
+        : this(target.Width, target.Height, maxPixels)
+    {
+    }
 
     public long MaxPixels { get; }
 
@@ -30,34 +53,36 @@ internal sealed class ImageDecoder
 
     public int FileLength { get; private set; }
 
-    /// <summary>ImageSharp set up for one worker: single-threaded, contiguous buffers, a hard allocation limit.</summary>
-    private static Configuration CreateConfiguration()
-    {
-        var config = Configuration.Default.Clone();
-        config.MaxDegreeOfParallelism = 1;               // parallelism comes from our workers
-        config.PreferContiguousImageBuffers = true;      // the fast preprocessor reads one span
-        config.MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
-        {
-            AllocationLimitMegabytes = AllocationLimitMegabytes,
-        });
-        return config;
-    }
-
-    /// <summary>Reads the file into the reusable buffer and hashes it.</summary>
+    /// <summary>
+    /// Reads the file into the reusable buffer and hashes it. Only regular files are read: a FIFO,
+    /// socket or device reports size 0 and is refused before it is opened, so it cannot block.
+    /// </summary>
     public void ReadFile(string path, Span<byte> sha256)
     {
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        long length = RandomAccess.GetLength(handle);
-        if (length > int.MaxValue / 2)
+        FileLength = 0;
+        var info = new FileInfo(path);
+        if (!info.Exists)
         {
-            throw new InvalidImageException($"file is {length:N0} bytes, too large for an image");
+            throw new InvalidImageException("file vanished or is not a regular file");
+        }
+
+        long length = info.Length;   // follows symbolic links; 0 for FIFOs, sockets and devices
+        if (length == 0)
+        {
+            throw new InvalidImageException("empty file, or not a regular file (FIFO, socket or device)");
+        }
+
+        if (length > MaxFileBytes)
+        {
+            throw new InvalidImageException($"file is {length:N0} bytes, over the {MaxFileBytes >> 20} MB limit for one image");
         }
 
         if (_file.Length < length)
         {
-            _file = new byte[Math.Max((int)length, _file.Length * 2)];
+            _file = new byte[Math.Max((int)length, Math.Min(_file.Length * 2, (int)MaxFileBytes))];
         }
 
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         int read = 0;
         while (read < length)
         {
@@ -74,69 +99,164 @@ internal sealed class ImageDecoder
         SHA256.HashData(FileBytes, sha256);
     }
 
-    /// <summary>Decodes the bytes read by <see cref="ReadFile"/>; throws <see cref="InvalidImageException"/> with the reason.</summary>
-    public Image<Rgb24> Decode()
+    /// <summary>Decodes the bytes read by <see cref="ReadFile"/> into <paramref name="into"/>; throws <see cref="InvalidImageException"/> with the reason.</summary>
+    public unsafe void Decode(DecodedImage into)
     {
         if (FileLength == 0)
         {
             throw new InvalidImageException("empty file");
         }
 
-        using var stream = new MemoryStream(_file, 0, FileLength, writable: false);
-        IImageInfo? info;
-        try
+        fixed (byte* file = _file)
         {
-            info = Image.Identify(SharedConfiguration, stream, out var format);
-            if (info is null || format is null)
+            // Wraps the managed bytes without a copy; both objects die before the pin is released.
+            using var data = SKData.Create((IntPtr)file, FileLength);
+            // The codec owns the stream (Skia frees it, even when the codec cannot be made).
+            using var codec = SKCodec.Create(new SKMemoryStream(data), out var opened);
+            if (codec is null)
             {
-                throw new InvalidImageException("not an image (unknown format)");
+                throw new InvalidImageException(KnownSignature(FileBytes) switch
+                {
+                    null => "not an image (unknown format)",
+                    "TIFF" => "TIFF is not supported (convert it to PNG or JPEG)",
+                    var format => $"corrupt {format} (the decoder refused its header: {opened})",
+                });
             }
 
-            if ((long)info.Width * info.Height > MaxPixels)
-            {
-                throw new InvalidImageException($"header claims {info.Width}x{info.Height} pixels, over the limit of {MaxPixels:N0} (decompression bomb?)");
-            }
-
-            if (format.Name == "JPEG" && JpegProblem(FileBytes) is { } problem)
-            {
-                throw new InvalidImageException(problem);
-            }
-
-            stream.Position = 0;
-            var image = Image.Load<Rgb24>(SharedConfiguration, stream);
-            ApplyOrientation(image);
-            return image;
+            DecodeWith(codec, into);
         }
-        catch (InvalidImageException)
+
+        if (IsJpeg(FileBytes) && JpegProblem(FileBytes) is { } problem)
         {
-            throw;
-        }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException
-                                      or NotSupportedException or InvalidMemoryOperationException or EndOfStreamException
-                                      or IndexOutOfRangeException or ArgumentException or InvalidOperationException)
-        {
-            throw new InvalidImageException(e switch
-            {
-                UnknownImageFormatException => "not an image (unknown format)",
-                InvalidMemoryOperationException => $"decoding needs more than {AllocationLimitMegabytes} MB ({e.Message})",
-                _ => $"corrupt image ({e.GetType().Name}: {e.Message})",
-            });
+            throw new InvalidImageException(problem);
         }
     }
 
-    /// <summary>Applies EXIF orientation, allocating only for images that need turning.</summary>
-    private static void ApplyOrientation(Image<Rgb24> image)
+    private void DecodeWith(SKCodec codec, DecodedImage into)
     {
-        var exif = image.Metadata.ExifProfile;
-        if (exif is not null && exif.GetValue(ExifTag.Orientation) is { } o && o.Value is not (0 or 1))
+        var info = codec.Info;
+        int w = info.Width, h = info.Height;
+        if (w <= 0 || h <= 0)
         {
-            image.Mutate(x => x.AutoOrient());
+            throw new InvalidImageException($"header claims an empty {w}x{h} image");
         }
+
+        if ((long)w * h > MaxPixels)
+        {
+            throw new InvalidImageException($"header claims {w}x{h} pixels, over the limit of {MaxPixels:N0} (decompression bomb?)");
+        }
+
+        var origin = codec.EncodedOrigin;
+        bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        into.SourceSize = (w, h);
+        var (scaled, scale) = ScaledSize(codec, swapsAxes);
+        if ((long)scaled.Width * scaled.Height * 4 <= FullDecodeBudgetBytes)
+        {
+            DecodeWhole(codec, scaled, into);
+            into.Scale = scale;
+        }
+        else
+        {
+            int k = BoxFactor(w, h, swapsAxes);
+            DecodeStreaming(codec, k, into);
+            into.Scale = 1f / k;
+        }
+
+        Orientation.Apply(into, origin);
     }
 
     /// <summary>
+    /// The smallest size the codec can decode to directly (JPEG: k/8 of the full size; WebP: any)
+    /// that still covers the target in both directions once EXIF orientation is applied.
+    /// </summary>
+    private (SKSizeI Size, float Scale) ScaledSize(SKCodec codec, bool swapsAxes)
+    {
+        var full = codec.Info.Size;
+        if (_targetWidth <= 0 || codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp))
+        {
+            return (full, 1f);
+        }
+
+        for (int k = 1; k < 8; k++)
+        {
+            float scale = k / 8f;
+            var size = codec.GetScaledDimensions(scale);
+            if (size.Width >= full.Width)
+            {
+                break;
+            }
+
+            if (Covers(size.Width, size.Height, swapsAxes))
+            {
+                return (size, (float)size.Width / full.Width);
+            }
+        }
+
+        return (full, 1f);
+    }
+
+    private bool Covers(int width, int height, bool swapsAxes) =>
+        swapsAxes ? height >= _targetWidth && width >= _targetHeight : width >= _targetWidth && height >= _targetHeight;
+
+    /// <summary>Largest integer factor k such that (w/k, h/k) still covers the target (1 without a target).</summary>
+    private int BoxFactor(int w, int h, bool swapsAxes)
+    {
+        if (_targetWidth <= 0)
+        {
+            return 1;
+        }
+
+        int tw = swapsAxes ? _targetHeight : _targetWidth, th = swapsAxes ? _targetWidth : _targetHeight;
+        return Math.Max(1, Math.Min(w / tw, h / th));
+    }
+
+    private static unsafe void DecodeWhole(SKCodec codec, SKSizeI size, DecodedImage into)
+    {
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        into.Resize(size.Width, size.Height);
+        SKCodecResult result;
+        using (var pin = into.Buffer.Pin())
+        {
+            // Frame 0 only: a GIF's or WebP's later frames are never decoded.
+            result = codec.GetPixels(info, (IntPtr)pin.Pointer, info.RowBytes, new SKCodecOptions(0));
+        }
+
+        ThrowOnFailure(result);
+    }
+
+    private static void ThrowOnFailure(SKCodecResult result)
+    {
+        switch (result)
+        {
+            case SKCodecResult.Success:
+                return;
+            case SKCodecResult.IncompleteInput:
+                throw new InvalidImageException("truncated image (the data ends before the last row)");
+            case SKCodecResult.ErrorInInput:
+                throw new InvalidImageException("corrupt image data");
+            default:
+                throw new InvalidImageException($"cannot decode ({result})");
+        }
+    }
+
+    /// <summary>The format a file's first bytes announce, for a reason that says "corrupt JPEG" rather than "not an image".</summary>
+    internal static string? KnownSignature(ReadOnlySpan<byte> f) => f switch
+    {
+        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
+        [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => "PNG",
+        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => "GIF",
+        [(byte)'B', (byte)'M', ..] => "BMP",
+        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "WebP",
+        [(byte)'I', (byte)'I', 42, 0, ..] or [(byte)'M', (byte)'M', 0, 42, ..] => "TIFF",
+        _ => null,
+    };
+
+    private static bool IsJpeg(ReadOnlySpan<byte> file) => file.Length > 2 && file[0] == 0xFF && file[1] == 0xD8;
+
+    /// <summary>
     /// Entropy-coded data never holds FF D9 or FF DA (FF is byte-stuffed), so a complete JPEG has an
-    /// end-of-image marker after its last start-of-scan. ImageSharp decodes a cut file without error.
+    /// end-of-image marker after its last start-of-scan. A file cut between the last scan's data and
+    /// its end marker decodes without complaint in some decoders: this catches it in all.
     /// </summary>
     internal static string? JpegProblem(ReadOnlySpan<byte> jpeg)
     {

@@ -1,17 +1,13 @@
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
-
 namespace Pipeline.Extractor.Images;
 
 internal sealed partial class Preprocessor
 {
     /// <summary>
-    /// Plain scalar version of <see cref="Run(ReadOnlySpan{Rgb24}, int, int, Span{float}, PreprocessScratch)"/>:
+    /// Plain scalar version of <see cref="Run(ReadOnlySpan{byte}, int, int, Span{float}, PreprocessScratch, ViewTransform?)"/>:
     /// for every output value, the 2-D sum over the separable triangle weights, then
     /// <c>(v * Scale - mean) / std</c> written out literally. The fast path is tested against it.
     /// </summary>
-    public void RunScalar(ReadOnlySpan<Rgb24> pixels, int srcW, int srcH, Span<float> slot)
+    public void RunScalar(ReadOnlySpan<byte> rgba, int srcW, int srcH, Span<float> slot)
     {
         var p = Preprocessing;
         int dstW = p.Width, dstH = p.Height;
@@ -32,8 +28,7 @@ internal sealed partial class Preprocessor
                         int sy = vk.Start[y] + ty;
                         for (int tx = 0; tx < hk.Count[x]; tx++)
                         {
-                            Rgb24 px = pixels[sy * srcW + hk.Start[x] + tx];
-                            byte b = channel == 0 ? px.R : channel == 1 ? px.G : px.B;
+                            byte b = rgba[((sy * srcW) + hk.Start[x] + tx) * 4 + channel];
                             rowSum += hk.Weights[x * hk.MaxTaps + tx] * b;
                         }
 
@@ -46,35 +41,5 @@ internal sealed partial class Preprocessor
             }
         }
 
-    }
-
-    /// <summary>
-    /// What one writes first with ImageSharp: <c>Resize</c> (Triangle sampler) to a new image,
-    /// then a per-pixel normalise loop. The baseline of the preprocessing benchmark.
-    /// </summary>
-    public void RunWithImageSharpResize(Image<Rgb24> image, Span<float> slot)
-    {
-        var p = Preprocessing;
-        var options = new ResizeOptions
-        {
-            Size = new Size(p.Width, p.Height),
-            Sampler = KnownResamplers.Triangle,
-            Mode = p.Resize == ResizeMode.Squash ? SixLabors.ImageSharp.Processing.ResizeMode.Stretch : SixLabors.ImageSharp.Processing.ResizeMode.Crop,
-        };
-        using var resized = image.Clone(ctx => ctx.Resize(options));
-        for (int y = 0; y < p.Height; y++)
-        {
-            for (int x = 0; x < p.Width; x++)
-            {
-                Rgb24 px = resized[x, y];
-                for (int c = 0; c < 3; c++)
-                {
-                    int channel = _sourceChannel[c];
-                    byte b = channel == 0 ? px.R : channel == 1 ? px.G : px.B;
-                    int i = TensorIndex(c, y * p.Width + x);
-                    slot[i] = b * _scalePlane[i] + _offsetPlane[i];
-                }
-            }
-        }
     }
 }

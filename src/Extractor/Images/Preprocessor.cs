@@ -2,13 +2,11 @@ using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.InteropServices;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace Pipeline.Extractor.Images;
 
 /// <summary>
-/// Decoded RGB24 pixels → one image slot of the backbone's input tensor: resize (separable
+/// Decoded RGBA pixels (alpha ignored) → one image slot of the backbone's input tensor: resize (separable
 /// triangle filter, antialiased when shrinking) and normalise, fused, writing straight into the
 /// batch buffer.
 /// Normalisation is one fused multiply-add over the slot: <c>x * scalePlane + offsetPlane</c>,
@@ -80,35 +78,28 @@ internal sealed partial class Preprocessor
     /// <see cref="TensorPrimitives"/>), then one fused multiply-add. Allocates nothing once
     /// <paramref name="scratch"/> has grown to the largest image seen.
     /// </summary>
-    public void Run(Image<Rgb24> image, Span<float> slot, PreprocessScratch scratch, ViewTransform? view = null)
-    {
-        if (!image.DangerousTryGetSinglePixelMemory(out Memory<Rgb24> memory))
-        {
-            throw new InvalidOperationException("image buffer is not contiguous; the decoder configuration must prefer contiguous buffers");
-        }
-
-        Run(memory.Span, image.Width, image.Height, slot, scratch, view);
-    }
+    public void Run(DecodedImage image, Span<float> slot, PreprocessScratch scratch, ViewTransform? view = null) =>
+        Run(image.Pixels, image.Width, image.Height, slot, scratch, view);
 
     /// <param name="view">An augmented view or mirror, drawn from the resized image; null for the clean image.</param>
-    public void Run(ReadOnlySpan<Rgb24> pixels, int srcW, int srcH, Span<float> slot, PreprocessScratch scratch, ViewTransform? view = null)
+    public void Run(ReadOnlySpan<byte> rgba, int srcW, int srcH, Span<float> slot, PreprocessScratch scratch, ViewTransform? view = null)
     {
         int dstW = Preprocessing.Width, dstH = Preprocessing.Height;
         var rect = SourceRect(srcW, srcH, dstW, dstH, Preprocessing.Resize);
         var hk = scratch.Horizontal.Build(rect.X, rect.Width, srcW, dstW);
         var vk = scratch.Vertical.Build(rect.Y, rect.Height, srcH, dstH);
 
-        // Source rows the vertical filter reads, widened to float once: (rows, srcW·3) interleaved RGB, 0–255.
+        // Source rows the vertical filter reads, widened to float once: (rows, srcW·4) interleaved RGBA, 0–255.
         int rowFirst = vk.Start[0];
         int rowEnd = vk.Start[dstH - 1] + vk.Count[dstH - 1];
-        int srcLen = srcW * 3;
-        ReadOnlySpan<byte> bytes = MemoryMarshal.AsBytes(pixels);
+        int srcLen = srcW * 4;
+        ReadOnlySpan<byte> bytes = rgba;
         Span<float> rows = scratch.Rows((rowEnd - rowFirst) * srcLen);
         TensorPrimitives.ConvertChecked(bytes.Slice(rowFirst * srcLen, (rowEnd - rowFirst) * srcLen), rows);
 
         // Vertical pass first, over whole source rows (vectorised), then the horizontal pass on the
         // dstH filtered rows only: fewer rows through the narrow pass than filtering every source row.
-        Span<float> column = scratch.Accumulator(srcLen + 1);   // (srcW, 3) one vertically filtered row, +1 for 4-lane loads
+        Span<float> column = scratch.Accumulator(srcLen);       // (srcW, 4) one vertically filtered row, RGBA
         Span<float> rgbRow = scratch.OutputRow(dstW * 3 + 1);   // (dstW, 3) one output row, +1 for 4-lane stores
         int hw = dstW * dstH;
         Span<float> clean = view is null ? default : scratch.Image(hw * 3);   // (dstH, dstW, 3) the clean resized image
@@ -148,8 +139,9 @@ internal sealed partial class Preprocessor
     }
 
     /// <summary>
-    /// One row, (srcW, 3) → (dstW, 3): each output pixel is a weighted sum of source pixels, three
-    /// channels at once in one 4-lane vector (the fourth lane is overwritten by the next pixel).
+    /// One row, (srcW, 4) RGBA → (dstW, 3) RGB: each output pixel is a weighted sum of source pixels,
+    /// four channels at once in one 4-lane vector; the alpha lane is stored and then overwritten by
+    /// the next pixel (the row has one float to spare).
     /// </summary>
     private static void HorizontalPass(Span<float> src, Span<float> dst, FilterKernel k, int dstW)
     {
@@ -163,7 +155,7 @@ internal sealed partial class Preprocessor
             var sum = Vector128<float>.Zero;
             for (int t = 0; t < count; t++)
             {
-                sum += Vector128.LoadUnsafe(ref s0, (nuint)((start + t) * 3)) * Unsafe.Add(ref w, t);
+                sum += Vector128.LoadUnsafe(ref s0, (nuint)((start + t) * 4)) * Unsafe.Add(ref w, t);
             }
 
             sum.StoreUnsafe(ref d0, (nuint)(x * 3));
