@@ -33,7 +33,7 @@ public sealed partial class Backbone
         long[] oneImage = p.Layout == TensorLayout.Nchw ? [1, 3, p.Height, p.Width] : [1, p.Height, p.Width, 3];
         var backbone = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, featureShape, device)
         {
-            Threads = spec.Threads,
+            Threads = CpuBudget.InferenceThreads(spec.Threads),
             GflopsPerImage = p.Layout == TensorLayout.Nchw ? OnnxFlops.Gflops(graph.Model, graph.InputName, oneImage) : double.NaN,
         };
         if (graph.Info.Synthetic)
@@ -200,7 +200,7 @@ public sealed partial class Backbone
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = spec.Threads,
+            IntraOpNumThreads = CpuBudget.InferenceThreads(spec.Threads),   // never ORT's 0: see CpuBudget
         };
         string device = spec.Device.Trim().ToLowerInvariant();
         if (device == "cpu")
@@ -245,7 +245,7 @@ public sealed partial class Backbone
     }
 
     private static string CpuDescription(BackboneSpec spec) =>
-        $"CPU ({(spec.Threads > 0 ? spec.Threads : Environment.ProcessorCount)} threads)";
+        $"CPU ({CpuBudget.InferenceThreads(spec.Threads)} threads{(spec.Threads > 0 ? "" : $" = {CpuBudget.Source}")})";
 
     private static string FirstLine(string message)
     {

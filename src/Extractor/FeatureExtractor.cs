@@ -61,7 +61,7 @@ public static class FeatureExtractor
     /// and both cores decode whenever inference has to wait.
     /// </summary>
     public static int DefaultWorkers(Backbone backbone) =>
-        backbone.IsCuda ? Math.Max(1, Environment.ProcessorCount - 1) : Math.Max(2, Environment.ProcessorCount / 4);
+        backbone.IsCuda ? Math.Max(1, Internals.CpuBudget.Cores - 1) : Math.Max(2, Internals.CpuBudget.Cores / 4);
 
     private static void Validate(ExtractionOptions options)
     {

@@ -95,7 +95,7 @@ internal sealed partial class Preprocessor
         int srcLen = srcW * 4;
         ReadOnlySpan<byte> bytes = rgba;
         Span<float> rows = scratch.Rows((rowEnd - rowFirst) * srcLen);
-        TensorPrimitives.ConvertChecked(bytes.Slice(rowFirst * srcLen, (rowEnd - rowFirst) * srcLen), rows);
+        Widen.ToSingle(bytes.Slice(rowFirst * srcLen, (rowEnd - rowFirst) * srcLen), rows);
 
         // Vertical pass first, over whole source rows (vectorised), then the horizontal pass on the
         // dstH filtered rows only: fewer rows through the narrow pass than filtering every source row.
