@@ -69,7 +69,7 @@ public sealed partial class Backbone
         }
 
         OnnxGraph.MakeBatchDynamic(model);
-        var preprocessing = ChoosePreprocessing(preset, spec, input, file) with { Resize = spec.Resize };
+        var preprocessing = ChoosePreprocessing(preset, spec, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? ResizeMode.Squash };
         float[]? meanImage = null;
         if (preset?.MeanImageFile is { } meanFile)
         {

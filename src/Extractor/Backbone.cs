@@ -22,7 +22,8 @@ public sealed record BackboneSpec
     /// <summary>imagenet, caffe or unit: for a model that is not a preset.</summary>
     public string? Preprocess { get; init; }
 
-    public ResizeMode Resize { get; init; } = ResizeMode.Squash;
+    /// <summary>Null: the preset's own (crop for resnet18 and vgg16, squash for any other .onnx file).</summary>
+    public ResizeMode? Resize { get; init; }
 
     /// <summary>auto, cpu, cuda or cuda:N.</summary>
     public string Device { get; init; } = "auto";

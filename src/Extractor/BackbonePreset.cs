@@ -25,7 +25,9 @@ public sealed record BackbonePreset
     /// <summary>
     /// ResNet18 from the NuGet package <c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c> 0.23.1, a CNTK
     /// export pretrained on ImageNet. Input <c>Input247</c> (N, 3, 224, 224) float32, BGR, 0–255 values
-    /// minus the per-pixel mean image of <c>ResNetPreprocess.onnx</c> (no scaling, no std);
+    /// minus the per-pixel mean image of <c>ResNetPreprocess.onnx</c> (no scaling, no std); resized
+    /// as the network was trained and as ML.NET's <c>ResizeImages</c> does by default: the shorter
+    /// side to 224, then the centre 224×224 (<see cref="ResizeMode.Crop"/>);
     /// features from <c>Pooling395_Output_0</c> (N, 512, 1, 1), the global average pool.
     /// The file fixes batch 1; it is made dynamic on load.
     /// </summary>
@@ -39,7 +41,7 @@ public sealed record BackbonePreset
         Preprocessing = new()
         {
             Width = 224, Height = 224, Layout = TensorLayout.Nchw, ColorOrder = ColorOrder.Bgr,
-            Scale = 1f, Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f],
+            Scale = 1f, Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f], Resize = ResizeMode.Crop,
         },
     };
 
@@ -47,12 +49,14 @@ public sealed record BackbonePreset
     /// VGG16 conv base brought by the user (torchvision <c>vgg16().features</c> export or the ONNX Model
     /// Zoo's vgg16-7/-12, cut at <c>vgg0_pool4_fwd</c>). Input (N, 3, 224, 224) float32, RGB, scaled to
     /// 0–1, then torchvision's mean [0.485, 0.456, 0.406] and std [0.229, 0.224, 0.225];
-    /// features: the pool5 map (N, 512, 7, 7), 25,088 values when flattened.
+    /// features: the pool5 map (N, 512, 7, 7), 25,088 values when flattened. Resized as torchvision
+    /// and the Model Zoo evaluate it: isotropically, then the centre crop (<see cref="ResizeMode.Crop"/>);
+    /// <c>--resize squash</c> gives the Keras walkthrough's stretch.
     /// </summary>
     public static BackbonePreset Vgg16 { get; } = new()
     {
         Name = "vgg16",
-        Preprocessing = Presets.ImageNet(224, 224, TensorLayout.Nchw),
+        Preprocessing = Presets.ImageNet(224, 224, TensorLayout.Nchw) with { Resize = ResizeMode.Crop },
     };
 
     /// <summary>Names accepted by <c>--backbone</c>.</summary>

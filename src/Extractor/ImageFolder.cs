@@ -6,7 +6,7 @@ namespace Pipeline.Extractor;
 public sealed record ImageItem(string RelativePath, int Label);
 
 /// <summary>One split of a dataset (or the whole of a flat one), class-per-folder.</summary>
-public sealed record DatasetSplit(string Name, string Root, IReadOnlyList<ImageItem> Items, IReadOnlyList<string> NotImages);
+public sealed record DatasetSplit(string Name, string Root, IReadOnlyList<ImageItem> Items);
 
 /// <summary>
 /// A labelled image folder: either class-per-folder (<c>DIR/cat/*.jpg</c>), or a root of split
@@ -16,6 +16,7 @@ public sealed record DatasetSplit(string Name, string Root, IReadOnlyList<ImageI
 /// </summary>
 public sealed class ImageFolder
 {
+    /// <summary>Extensions <c>predict</c> picks from a folder; <c>extract</c> tries every visible file.</summary>
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
     private static readonly string[] SplitNames = ["train", "validation", "val", "test"];
 
@@ -69,42 +70,87 @@ public sealed class ImageFolder
         foreach (var splitRoot in splitRoots.OrderBy(SplitOrder))
         {
             var items = new List<ImageItem>();
-            var notImages = new List<string>();
-            foreach (var classDir in VisibleSubfolders(splitRoot))
+            // Folders already in the layout (the root, every split and class folder) are never walked
+            // again through a link below a class folder: that is how a loop would relabel images.
+            var classDirs = VisibleSubfolders(splitRoot);
+            var visited = new HashSet<string>([RealPath(root), .. splitRoots.Select(RealPath), .. classDirs.Select(RealPath)], StringComparer.Ordinal);
+            foreach (var classDir in classDirs)
             {
                 int label = classes.IndexOf(Path.GetFileName(classDir));
-                foreach (var file in Directory.EnumerateFiles(classDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                foreach (var file in FilesBelow(classDir, visited))
                 {
-                    string rel = Path.GetRelativePath(splitRoot, file).Replace('\\', '/');
-                    if (Path.GetFileName(file).StartsWith('.'))
-                    {
-                        continue;
-                    }
-
-                    if (IsImageFile(file))
-                    {
-                        items.Add(new ImageItem(rel, label));
-                    }
-                    else
-                    {
-                        notImages.Add(rel);
-                    }
+                    // Every visible file is a candidate: the decoder caches it or lists it as skipped with
+                    // its reason (a TIFF, Thumbs.db or notes.txt is reported, never silently dropped).
+                    items.Add(new ImageItem(Path.GetRelativePath(splitRoot, file).Replace('\\', '/'), label));
                 }
             }
 
             string name = hasSplits ? Path.GetFileName(splitRoot) : "";
-            if (items.Count == 0)
+            if (!items.Any(i => IsImageFile(i.RelativePath)))
             {
                 Throw.BadDataLayout(splitRoot, "class folders hold no images (.jpg .jpeg .png .bmp .gif .webp)", "put the images inside the class folders");
             }
 
-            splits.Add(new DatasetSplit(name, splitRoot, items, notImages));
+            splits.Add(new DatasetSplit(name, splitRoot, items));
         }
 
         return new ImageFolder(root, classes, splits, hasSplits);
     }
 
     private static int SplitOrder(string dir) => Array.IndexOf(SplitNames, Path.GetFileName(dir).ToLowerInvariant());
+
+    /// <summary>
+    /// Files below <paramref name="dir"/>, sorted, skipping hidden files and folders (names starting
+    /// with '.'). Symbolic links to folders are followed once: a folder reached again through a link
+    /// (a loop such as <c>cat/loop -&gt; ..</c>, or a second link to the same place) is not walked twice.
+    /// </summary>
+    internal static List<string> FilesBelow(string dir, HashSet<string> visited)
+    {
+        var files = new List<string>();
+        Walk(dir, files, visited, top: true);
+        return files;
+    }
+
+    private static void Walk(string dir, List<string> files, HashSet<string> visited, bool top = false)
+    {
+        if (!visited.Add(RealPath(dir)) && !top)
+        {
+            return;
+        }
+
+        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            if (entry.Name.StartsWith('.'))
+            {
+                continue;
+            }
+
+            if (entry is DirectoryInfo sub)
+            {
+                Walk(sub.FullName, files, visited);
+            }
+            else
+            {
+                files.Add(entry.FullName);
+            }
+        }
+    }
+
+    /// <summary>The folder with every symbolic link on its path resolved, or the path itself when that fails.</summary>
+    private static string RealPath(string dir)
+    {
+        try
+        {
+            var info = new DirectoryInfo(dir);
+            string resolved = info.LinkTarget is null ? info.FullName : info.ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? info.FullName;
+            string? parent = Path.GetDirectoryName(resolved);
+            return parent is null ? resolved : Path.Combine(RealPath(parent), Path.GetFileName(resolved));
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(dir);
+        }
+    }
 
     private static List<string> VisibleSubfolders(string dir) =>
         Directory.EnumerateDirectories(dir).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal).ToList();

@@ -30,4 +30,6 @@ public enum ExitCode
     DeviceUnavailable = 6,
     SkippedFilesStrict = 7,
     BadCache = 8,
+    CacheLocked = 9,
+    Diverged = 10,
 }

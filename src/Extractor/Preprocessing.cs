@@ -62,8 +62,8 @@ public sealed record Preprocessing
 
     public ResizeMode Resize { get; init; } = ResizeMode.Squash;
 
-    /// <summary>Resampling filter; bilinear (triangle) with antialiasing when shrinking.</summary>
-    public string Interpolation { get; init; } = "bilinear";
+    /// <summary>Resampling: bilinear (triangle) with antialiasing when shrinking, after the decoder's own k/8 JPEG scaling (see ImageDecoder).</summary>
+    public string Interpolation { get; init; } = "bilinear, decoder-scaled";
 
     /// <summary>A stable one-line description, used in error messages that compare two caches.</summary>
     public string Describe() =>

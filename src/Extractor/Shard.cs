@@ -14,14 +14,26 @@ public sealed record Shard(int Index, int Count)
     /// <summary>Parses "I/N" (0 ≤ I &lt; N).</summary>
     public static Shard Parse(string text)
     {
-        var parts = text.Split('/');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 0 || i >= n)
+        if (!TryParse(text, out var shard))
         {
             throw new PipelineException($"--shard '{text}' is not I/N with 0 <= I < N",
                 "pass e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or --shard $JOB_COMPLETION_INDEX/4", ExitCode.BadArgument);
         }
 
-        return new Shard(i, n);
+        return shard;
+    }
+
+    public static bool TryParse(string text, out Shard shard)
+    {
+        var parts = text.Split('/');
+        shard = new Shard(0, 1);
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 0 || i >= n)
+        {
+            return false;
+        }
+
+        shard = new Shard(i, n);
+        return true;
     }
 
     public override string ToString() => $"{Index}/{Count}";

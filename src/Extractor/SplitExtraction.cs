@@ -12,7 +12,7 @@ internal static class SplitExtraction
                                   Backbone backbone, int workers, IExtractionProgress progress, CancellationToken cancel)
     {
         long start = Stopwatch.GetTimestamp();
-        Directory.CreateDirectory(dir);
+        using var writer = CacheLock.Acquire(dir);
         var plan = SplitPlan.For(split, options);
         string fingerprint = FeatureExtractor.Fingerprint(backbone, options.Dtype, folder.Classes, plan.Describe());
         var finished = CheckExisting(options, backbone, dir, folder.Classes, plan);

@@ -8,6 +8,15 @@ public sealed record ClassMetrics(string Class, double Precision, double Recall,
 /// <summary>Accuracy, per-class metrics and the confusion matrix (rows: true class, columns: predicted).</summary>
 public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadOnlyList<ClassMetrics> PerClass, int[][] Confusion)
 {
+    /// <summary>Images classified correctly.</summary>
+    public int Correct => (int)Math.Round(Accuracy * Images);
+
+    /// <summary>95 % Wilson interval of the accuracy, lower bound.</summary>
+    public double AccuracyLow => Wilson.Interval(Correct, Images).Low;
+
+    /// <summary>95 % Wilson interval of the accuracy, upper bound.</summary>
+    public double AccuracyHigh => Wilson.Interval(Correct, Images).High;
+
     /// <summary>
     /// Runs the head over the clean row of every image in the cache, in batches; with
     /// <paramref name="ttaFlip"/>, averages each image's probabilities with its cached mirror's.

@@ -22,7 +22,7 @@ public static class HeadTrainer
         }
 
         model.to(device);
-        using var optimizer = torch.optim.Adam(model.parameters(), options.LearningRate, weight_decay: options.WeightDecay);
+        using var optimizer = new StableAdam(model.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
         using var loss = nn.CrossEntropyLoss();
         var trainBatches = new FeatureBatches(train, options.Batch, device);
         var valBatches = validation is null ? null : new FeatureBatches(validation, options.Batch, device);
@@ -42,6 +42,11 @@ public static class HeadTrainer
             var record = new EpochRecord(epoch, trainLoss, trainAcc, valBatches is null ? null : valLoss, valBatches is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
             history.Add(record);
             log?.Invoke(record);
+            if (!double.IsFinite(trainLoss) || (valBatches is not null && !double.IsFinite(valLoss)))
+            {
+                throw new PipelineException($"training diverged at epoch {epoch}: the loss is {trainLoss} with learning rate {options.LearningRate:G4}",
+                    "lower the learning rate (the default 1e-3 suits standardised features)", ExitCode.Diverged);
+            }
 
             double monitored = valBatches is null ? trainLoss : valLoss;
             if (monitored < bestLoss)
@@ -101,7 +106,7 @@ public static class HeadTrainer
     /// every intermediate tensor.
     /// </summary>
     private static (double Loss, double Accuracy) RunEpoch(DenseHead model, FeatureBatches batches, int[] order,
-                                                         nn.Module<Tensor, Tensor, Tensor> loss, optim.Optimizer? optimizer)
+                                                         nn.Module<Tensor, Tensor, Tensor> loss, StableAdam? optimizer)
     {
         bool training = optimizer is not null;
         model.train(training);
@@ -113,13 +118,13 @@ public static class HeadTrainer
             using var scope = torch.NewDisposeScope();
             var x = batches.Features(n);
             var y = batches.Labels(n);
-            optimizer?.zero_grad();
+            optimizer?.ZeroGrad();
             var logits = model.forward(x);
             var batchLoss = loss.forward(logits, y);
             if (optimizer is not null)
             {
                 batchLoss.backward();
-                optimizer.step();
+                optimizer.Step();
             }
 
             lossSum += batchLoss.item<float>() * x.shape[0];

@@ -81,7 +81,7 @@ public sealed class ResumeTests
     {
         using var tmp = new TempDir();
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2);
-        var squash = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = "cpu" } };
+        var squash = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = "cpu", Resize = ResizeMode.Squash } };
         FeatureExtractor.Run(squash);
 
         var crop = squash with { Backbone = squash.Backbone with { Resize = ResizeMode.Crop } };

@@ -41,14 +41,18 @@ internal static class HostileFiles
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
     }
 
-    /// <summary>A WebP whose VP8 bitstream is scrambled past its frame header.</summary>
+    /// <summary>
+    /// A WebP whose VP8 frame header is scrambled (chunk size, frame tag, start code). Bit errors
+    /// deep inside a VP8 stream carry no checksum and decode to a wrong picture in every decoder;
+    /// what can be caught is a broken structure.
+    /// </summary>
     public static void WebpCorrupt(string photo, string path)
     {
         string full = path + ".src";
         BadImages.Reencode(photo, full, "WEBP");
         var bytes = File.ReadAllBytes(full);
         File.Delete(full);
-        for (int i = 60; i < bytes.Length; i++)
+        for (int i = 20; i < 40; i++)
         {
             bytes[i] = (byte)(i * 7919 % 251);
         }

@@ -21,9 +21,8 @@ public class BackboneSettings : CommandSettings
     public string? Preprocess { get; init; }
 
     [CommandOption("--resize <MODE>")]
-    [Description("squash (stretch to size, as Keras does; default) or crop (shorter side, then centre).")]
-    [DefaultValue("squash")]
-    public string Resize { get; init; } = "squash";
+    [Description("crop (shorter side to size, then the centre: what resnet18 and vgg16 were trained with; their default) or squash (stretch, as Keras does; the default for other .onnx files).")]
+    public string? Resize { get; init; }
 
     [CommandOption("--device <DEVICE>")]
     [Description("auto (CUDA when it loads, else CPU), cpu, cuda or cuda:N.")]
@@ -42,8 +41,9 @@ public class BackboneSettings : CommandSettings
         Preprocess = Preprocess,
         Device = Device,
         Threads = Threads,
-        Resize = Resize.ToLowerInvariant() switch
+        Resize = Resize?.ToLowerInvariant() switch
         {
+            null => null,
             "squash" => ResizeMode.Squash,
             "crop" => ResizeMode.Crop,
             _ => throw new PipelineException($"--resize '{Resize}' is not squash or crop", "pass --resize squash or --resize crop", ExitCode.BadArgument),

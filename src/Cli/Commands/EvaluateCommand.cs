@@ -47,7 +47,7 @@ public sealed class EvaluateCommand : Command<EvaluateSettings>
             return;
         }
 
-        Console.Out.WriteLine($"accuracy {e.Accuracy:P2} on {e.Images} images (loss {e.Loss:F4})");
+        Console.Out.WriteLine($"accuracy {e.Accuracy:P2} on {e.Images} images (95 % Wilson interval {e.AccuracyLow:P2} to {e.AccuracyHigh:P2}; {e.Correct} correct; loss {e.Loss:F4})");
         var table = Output.Table("class", "precision", "recall", "F1", "support");
         foreach (var c in e.PerClass)
         {

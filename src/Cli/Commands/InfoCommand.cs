@@ -13,6 +13,10 @@ public sealed class InfoSettings : CommandSettings
 
     [CommandOption("--json")]
     public bool Json { get; init; }
+
+    [CommandOption("--check")]
+    [Description("Also read every row and check it is finite (the part files' headers, shapes, sizes, labels and paths are always checked).")]
+    public bool Check { get; init; }
 }
 
 public sealed class InfoCommand : Command<InfoSettings>
@@ -22,6 +26,17 @@ public sealed class InfoCommand : Command<InfoSettings>
         var root = FeatureCache.TryReadSplitRoot(settings.Cache);
         var dirs = root is null ? [settings.Cache] : root.Splits.Select(s => Path.Combine(settings.Cache, s)).ToList();
         var manifests = dirs.Select(FeatureCache.ReadManifest).ToList();
+        foreach (var dir in dirs)
+        {
+            // Opening validates every part: a plain relative path inside the cache, the .npy header's
+            // dtype and shape against the manifest, the file long enough for it, labels in range.
+            using var cache = FeatureCache.Open(dir);
+            if (settings.Check)
+            {
+                cache.CheckRowsFinite();
+            }
+        }
+
         if (settings.Json)
         {
             Output.WriteJson(manifests.Select(m => new

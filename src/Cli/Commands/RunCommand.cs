@@ -109,7 +109,7 @@ public sealed class RunCommand : Command<RunSettings>
         summary.AddRow($"{extraction.Computed} images, {extraction.ImagesPerSecond:F1} img/s, {extraction.Seconds:F1} s",
             $"{training.Seconds:F2} s (best epoch {training.BestEpoch})",
             training.ValAccuracy is { } v ? $"{v:P2}" : "-",
-            test is null ? "-" : $"{test.Accuracy:P2} ({test.Images} images)");
+            test is null ? "-" : $"{test.Accuracy:P2} ({test.Images} images; 95 % CI {test.AccuracyLow:P1}–{test.AccuracyHigh:P1})");
         Output.Write(summary);
         if (extraction.Backbone.Synthetic)
         {

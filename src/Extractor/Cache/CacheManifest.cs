@@ -42,6 +42,12 @@ public sealed record CacheManifest
     /// <summary>True when each image also has its horizontal mirror cached (for test-time flips).</summary>
     public bool Mirrors { get; init; }
 
+    /// <summary>
+    /// SHA-256 of the whole split's listing (relative path and label of every image, sorted), before
+    /// sharding: shards of one split share it, so <c>merge</c> refuses a shard of another folder.
+    /// </summary>
+    public string? Listing { get; init; }
+
     /// <summary>"I/N" for one shard of a split, written by <c>extract --shard</c>; null for a whole split.</summary>
     public string? Shard { get; init; }
 

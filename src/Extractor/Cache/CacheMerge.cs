@@ -30,7 +30,25 @@ public static class CacheMerge
 
         var shardDirs = Directory.EnumerateDirectories(shardsDir).Order(StringComparer.Ordinal).ToList();
         var manifests = shardDirs.Select(FeatureCache.ReadManifest).ToList();
-        int count = manifests.Count == 0 ? 0 : int.Parse(manifests[0].Shard?.Split('/')[1] ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var shards = new List<Shard>();
+        foreach (var (shardDir, m) in shardDirs.Zip(manifests))
+        {
+            Shard shard = new(0, 1);
+            if (m.Shard is null || !Shard.TryParse(m.Shard, out shard) || Path.GetFileName(shardDir) != shard.FolderName)
+            {
+                Throw.BadCache(shardDir, $"manifest's shard field '{m.Shard}' is not I/N matching its folder name", "delete that shard folder and run its 'extract --shard I/N' again");
+            }
+
+            foreach (var part in m.Parts)
+            {
+                CachePath.Resolve(shardDir, part.Features);
+                CachePath.Resolve(shardDir, part.Labels);
+            }
+
+            shards.Add(shard);
+        }
+
+        int count = shards.Count == 0 ? 0 : shards[0].Count;
         var indexes = manifests.Select(m => m.Shard).ToList();
         var expected = Enumerable.Range(0, count).Select(i => $"{i}/{count}").ToList();
         if (count == 0 || !expected.All(indexes.Contains) || indexes.Count != count)
@@ -43,6 +61,11 @@ public static class CacheMerge
         var first = manifests[0];
         foreach (var m in manifests.Skip(1))
         {
+            if (m.Listing != first.Listing)
+            {
+                Throw.CacheMismatch(dir, "shards of different image listings (another data folder?):", $"shard {first.Shard} (listing {first.Listing?[..12]})", $"shard {m.Shard} (listing {m.Listing?[..12]})");
+            }
+
             if (m.Backbone.Sha256 != first.Backbone.Sha256 || !m.Preprocessing.SameAs(first.Preprocessing) || m.Features.Dtype != first.Features.Dtype
                 || !m.Classes.SequenceEqual(first.Classes) || m.Augmentation?.Describe() != first.Augmentation?.Describe() || m.Mirrors != first.Mirrors)
             {

@@ -17,6 +17,8 @@ internal static class CacheWriter
     public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, string dtype)
     {
         var split = plan.Split;
+        string listing = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
+            string.Join('\n', split.Items.Select(i => $"{i.Label}\t{i.RelativePath}")))));
         var items = new List<CacheItem>();
         var skipped = new List<SkippedItem>();
         var keep = new List<int>();
@@ -68,6 +70,7 @@ internal static class CacheWriter
         var manifest = new CacheManifest
         {
             Split = split.Name,
+            Listing = listing,
             Backbone = backbone.Info,
             Preprocessing = backbone.Preprocessing,
             Features = new FeatureInfo { Shape = backbone.FeatureShape, Dtype = dtype },
@@ -86,13 +89,22 @@ internal static class CacheWriter
     private static void WriteNpy(string path, string descr, long[] shape, Action<Stream> body)
     {
         string tmp = path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        try
         {
-            fs.Write(NpyFile.Header(descr, shape));
-            body(fs);
-            fs.Flush(flushToDisk: true);
-        }
+            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                fs.Write(NpyFile.Header(descr, shape));
+                body(fs);
+                fs.Flush(flushToDisk: true);
+            }
 
-        File.Move(tmp, path, overwrite: true);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (IOException)
+        {
+            // A full disk: leave no half file behind; the journal in .partial/ still holds every row.
+            File.Delete(tmp);
+            throw;
+        }
     }
 }

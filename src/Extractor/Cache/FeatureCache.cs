@@ -135,9 +135,22 @@ public sealed unsafe partial class FeatureCache : IDisposable
         int rows = 0;
         foreach (var part in Manifest.Parts)
         {
-            var mapped = MappedPart.Open(Path.Combine(Directory, part.Features), Manifest.Features, part.Rows, rows);
-            _parts.Add(mapped);
-            labels.AddRange(ReadLabels(Path.Combine(Directory, part.Labels), part.Rows));
+            if (part.Rows < 0)
+            {
+                Throw.BadCache(Directory, $"manifest gives part '{part.Features}' {part.Rows} rows", "delete the folder and run extract again");
+            }
+
+            string features = CachePath.Resolve(Directory, part.Features), labelFile = CachePath.Resolve(Directory, part.Labels);
+            try
+            {
+                _parts.Add(MappedPart.Open(features, Manifest.Features, part.Rows, rows));
+                labels.AddRange(ReadLabels(labelFile, part.Rows));
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                Throw.BadCache(Directory, e.Message, "run 'pipeline info --check' on it; delete the folder and run extract again (a finished cache is never half-written)");
+            }
+
             rows += part.Rows;
         }
 
@@ -147,6 +160,11 @@ public sealed unsafe partial class FeatureCache : IDisposable
         }
 
         Labels = labels.ToArray();
+        int bad = Array.FindIndex(Labels, l => l < 0 || l >= Manifest.Classes.Count);
+        if (bad >= 0)
+        {
+            Throw.BadCache(Directory, $"row {bad} has label {Labels[bad]}, outside the {Manifest.Classes.Count} classes", "delete the folder and run extract again");
+        }
     }
 
     private static int[] ReadLabels(string path, int rows)
@@ -156,6 +174,8 @@ public sealed unsafe partial class FeatureCache : IDisposable
         {
             throw new InvalidDataException($"'{path}' should be int32 ({rows},), is {descr} ({string.Join(",", shape)})");
         }
+
+        NpyFile.CheckLength(path, offset, (long)rows * 4);
 
         var bytes = File.ReadAllBytes(path).AsSpan((int)offset, rows * 4);
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(bytes).ToArray();
@@ -174,6 +194,20 @@ public sealed unsafe partial class FeatureCache : IDisposable
         }
 
         throw new ArgumentOutOfRangeException(nameof(row), row, $"cache has {Count} rows");
+    }
+
+    /// <summary>Reads every row; throws naming the first one holding a NaN or infinity.</summary>
+    public void CheckRowsFinite()
+    {
+        var row = new float[FeatureLength];
+        for (int r = 0; r < Count; r++)
+        {
+            ReadRow(r, row);
+            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(row))
+            {
+                Throw.BadCache(Directory, $"row {r} ({Manifest.Items[r].Path}) holds a NaN or infinity", "delete the folder and run extract again");
+            }
+        }
     }
 
     /// <summary>Gathers rows into a (rows.Length, FeatureLength) float32 block.</summary>
@@ -217,6 +251,8 @@ public sealed unsafe partial class FeatureCache : IDisposable
                 throw new InvalidDataException($"'{path}' should be {expected} ({rows}, {info.Length}), is {descr} ({string.Join(", ", shape)})");
             }
 
+            // A file shorter than its header says would be read past its end through the mapping.
+            NpyFile.CheckLength(path, offset, (long)rows * info.Length * (info.Dtype == "float16" ? 2 : 4));
             var part = new MappedPart { FirstRow = firstRow, Rows = rows };
             part._half = info.Dtype == "float16";
             part._length = info.Length;

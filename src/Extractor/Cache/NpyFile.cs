@@ -42,6 +42,11 @@ internal static partial class NpyFile
         }
 
         int major = pre[6];
+        if (major is not (1 or 2 or 3))
+        {
+            throw new InvalidDataException($"'{path}' has .npy version {major}, not 1, 2 or 3");
+        }
+
         int headerLen;
         long dataOffset;
         if (major == 1)
@@ -57,6 +62,11 @@ internal static partial class NpyFile
             dataOffset = 12 + headerLen;
         }
 
+        if (headerLen is < 0 or > 1 << 16 || dataOffset > fs.Length)
+        {
+            throw new InvalidDataException($"'{path}' has a .npy header length of {headerLen}, beyond its {fs.Length:N0} bytes");
+        }
+
         var text = new byte[headerLen];
         fs.Position = dataOffset - headerLen;
         fs.ReadExactly(text);
@@ -68,9 +78,27 @@ internal static partial class NpyFile
             throw new InvalidDataException($"'{path}' has a .npy header this tool cannot read: {dict.Trim()}");
         }
 
-        long[] dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        var texts = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var dims = new long[texts.Length];
+        for (int i = 0; i < texts.Length; i++)
+        {
+            if (!long.TryParse(texts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] > int.MaxValue)
+            {
+                throw new InvalidDataException($"'{path}' has a .npy shape this tool cannot read: ({shape.Groups[1].Value})");
+            }
+        }
+
         return (descr.Groups[1].Value, dims, dataOffset);
+    }
+
+    /// <summary>Throws when the file holds fewer than <paramref name="dataBytes"/> after its header.</summary>
+    public static void CheckLength(string path, long dataOffset, long dataBytes)
+    {
+        long length = new FileInfo(path).Length;
+        if (length < dataOffset + dataBytes)
+        {
+            throw new InvalidDataException($"'{Path.GetFileName(path)}' is {length:N0} bytes, but its header's shape needs {dataOffset + dataBytes:N0} (truncated or damaged)");
+        }
     }
 
     [GeneratedRegex(@"'descr':\s*'([^']+)'")]

@@ -16,9 +16,12 @@ internal sealed partial class ImageDecoder
     private unsafe void DecodeStreaming(SKCodec codec, int k, DecodedImage into)
     {
         int w = codec.Info.Width, h = codec.Info.Height;
-        if (codec.EncodedFormat == SKEncodedImageFormat.Png && IsInterlacedPng(FileBytes))
+        if (codec.EncodedFormat == SKEncodedImageFormat.Png)
         {
-            throw new InvalidImageException($"interlaced PNG of {w}x{h} needs {(long)w * h * 4 >> 20} MB to decode, over the {FullDecodeBudgetBytes >> 20} MB limit per image");
+            using var png = PngRowReader.TryOpen(_file.AsMemory(0, FileLength))
+                ?? throw new InvalidImageException($"PNG of {w}x{h} (interlaced or under 8 bits) needs {(long)w * h * 4 >> 20} MB to decode, over the {FullDecodeBudgetBytes >> 20} MB limit per image");
+            BoxReduce(w, h, k, bottomUp: false, into, row => png.ReadRow(row));
+            return;
         }
 
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -36,6 +39,23 @@ internal sealed partial class ImageDecoder
             throw new InvalidImageException($"cannot stream a {codec.EncodedFormat} image in {codec.ScanlineOrder} order");
         }
 
+        BoxReduce(w, h, k, bottomUp, into, row =>
+        {
+            fixed (byte* p = row)
+            {
+                if (codec.GetScanlines((IntPtr)p, 1, w * 4) != 1)
+                {
+                    throw new InvalidImageException("truncated image (the data ends before the last row)");
+                }
+            }
+        });
+    }
+
+    private delegate void RowSource(Span<byte> row);
+
+    /// <summary>Pulls h rows of w RGBA pixels from <paramref name="next"/>, averaging k×k blocks into <paramref name="into"/>.</summary>
+    private void BoxReduce(int w, int h, int k, bool bottomUp, DecodedImage into, RowSource next)
+    {
         int outW = w / k, outH = h / k;
         Span<byte> output = into.Resize(outW, outH);
         if (_row.Length < w * 4)
@@ -48,36 +68,30 @@ internal sealed partial class ImageDecoder
             _sums = new uint[outW * 4];
         }
 
+        Span<byte> row = _row.AsSpan(0, w * 4);
         Span<uint> sums = _sums.AsSpan(0, outW * 4);
         uint area = (uint)(k * k);
-        fixed (byte* row = _row)
+        for (int i = 0; i < h; i++)
         {
-            for (int i = 0; i < h; i++)
+            next(row);
+            int y = bottomUp ? h - 1 - i : i;
+            if (y >= outH * k)
             {
-                if (codec.GetScanlines((IntPtr)row, 1, w * 4) != 1)
-                {
-                    throw new InvalidImageException($"truncated image (the data ends at row {i} of {h})");
-                }
+                continue;
+            }
 
-                int y = bottomUp ? h - 1 - i : i;
-                if (y >= outH * k)
-                {
-                    continue;
-                }
+            if (y % k == (bottomUp ? k - 1 : 0))
+            {
+                sums.Clear();
+            }
 
-                if (y % k == (bottomUp ? k - 1 : 0))
+            AddRow(row, sums, k, outW);
+            if (y % k == (bottomUp ? 0 : k - 1))
+            {
+                Span<byte> dst = output.Slice(y / k * outW * 4, outW * 4);
+                for (int j = 0; j < dst.Length; j++)
                 {
-                    sums.Clear();
-                }
-
-                AddRow(new ReadOnlySpan<byte>(row, w * 4), sums, k, outW);
-                if (y % k == (bottomUp ? 0 : k - 1))
-                {
-                    Span<byte> dst = output.Slice(y / k * outW * 4, outW * 4);
-                    for (int j = 0; j < dst.Length; j++)
-                    {
-                        dst[j] = (byte)((sums[j] + (area / 2)) / area);
-                    }
+                    dst[j] = (byte)((sums[j] + (area / 2)) / area);
                 }
             }
         }
@@ -104,7 +118,4 @@ internal sealed partial class ImageDecoder
             sums[(x * 4) + 3] += a;
         }
     }
-
-    /// <summary>IHDR's interlace byte: signature (8), chunk length and type (8), then 12 bytes in.</summary>
-    private static bool IsInterlacedPng(ReadOnlySpan<byte> png) => png.Length > 28 && png[28] != 0;
 }

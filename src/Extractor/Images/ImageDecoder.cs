@@ -126,7 +126,7 @@ internal sealed partial class ImageDecoder
             DecodeWith(codec, into);
         }
 
-        if (IsJpeg(FileBytes) && JpegProblem(FileBytes) is { } problem)
+        if ((IsJpeg(FileBytes) ? JpegProblem(FileBytes) : WebpProblem(FileBytes)) is { } problem)
         {
             throw new InvalidImageException(problem);
         }
@@ -144,6 +144,14 @@ internal sealed partial class ImageDecoder
         if ((long)w * h > MaxPixels)
         {
             throw new InvalidImageException($"header claims {w}x{h} pixels, over the limit of {MaxPixels:N0} (decompression bomb?)");
+        }
+
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && (FileLength * 8L) < ((w + 7L) / 8) * ((h + 7L) / 8))
+        {
+            // Every 8×8 block codes at least one bit (a DC difference; progressive AC runs add none),
+            // so a file smaller than blocks/8 bytes cannot hold the size its header claims. libjpeg
+            // would fill the missing blocks with grey and report success.
+            throw new InvalidImageException($"corrupt JPEG ({FileLength:N0} bytes cannot hold the {w}x{h} pixels its header claims)");
         }
 
         var origin = codec.EncodedOrigin;
@@ -250,6 +258,18 @@ internal sealed partial class ImageDecoder
         [(byte)'I', (byte)'I', 42, 0, ..] or [(byte)'M', (byte)'M', 0, 42, ..] => "TIFF",
         _ => null,
     };
+
+    /// <summary>A WebP's RIFF header states its length: a file shorter than that was cut.</summary>
+    internal static string? WebpProblem(ReadOnlySpan<byte> file)
+    {
+        if (KnownSignature(file) != "WebP")
+        {
+            return null;
+        }
+
+        long stated = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(file[4..]) + 8L;
+        return stated > file.Length ? $"truncated WebP (the RIFF header says {stated:N0} bytes, the file has {file.Length:N0})" : null;
+    }
 
     private static bool IsJpeg(ReadOnlySpan<byte> file) => file.Length > 2 && file[0] == 0xFF && file[1] == 0xD8;
 

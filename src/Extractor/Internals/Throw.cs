@@ -29,6 +29,11 @@ internal static class Throw
         throw new PipelineException($"cache '{cache}': {problem}", hint, ExitCode.BadCache);
 
     [DoesNotReturn]
+    public static void CacheLocked(string cache, Exception inner) =>
+        throw new PipelineException($"cache '{cache}' is being written by another extract right now",
+            "wait for it to finish, or pass another --out folder (shards of one job each write their own shards/I-of-N folder)", ExitCode.CacheLocked, inner);
+
+    [DoesNotReturn]
     public static void DeviceUnavailable(string device, string reason, string hint, Exception? inner = null) =>
         throw new PipelineException($"device '{device}' is not available: {reason}", hint, ExitCode.DeviceUnavailable, inner);
 }
