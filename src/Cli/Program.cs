@@ -13,6 +13,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("pipeline");
     config.PropagateExceptions();
+    config.UseStrictParsing();   // an unknown option (a typo such as --epoch) is an error, never silently ignored
     config.AddCommand<RunCommand>("run")
         .WithDescription("The whole job: extract features (all splits), train a head, evaluate on the test split.")
         .WithExample("run", "--data", "../shared/data/cats-vs-dogs-small", "--out", "work");

@@ -1,0 +1,20 @@
+using Pipeline.Extractor;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Cli;
+
+public sealed class StrictOptionsTests
+{
+    /// <summary>A typo must not quietly train 10 epochs instead of 50: every command refuses an unknown option.</summary>
+    [Theory]
+    [InlineData("train", "--cache", "c", "--out", "h", "--epoch", "50")]
+    [InlineData("extract", "--data", "d", "--out", "c", "--bogus-option", "3")]
+    [InlineData("evaluate", "--head", "h", "--cache", "c", "--jsn")]
+    public void UnknownOptionIsRefusedWithExitCode2(params string[] args)
+    {
+        var r = CliProcess.Run(args);
+        Assert.Equal((int)ExitCode.BadArgument, r.ExitCode);
+        Assert.Contains("Unknown option", r.Stderr);
+        Assert.Contains("hint:", r.Stderr);
+    }
+}
