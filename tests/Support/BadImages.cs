@@ -47,7 +47,7 @@ internal static class BadImages
         File.WriteAllBytes(path, ms.ToArray());
     }
 
-    private static void Chunk(Stream s, string type, byte[] data)
+    internal static void Chunk(Stream s, string type, byte[] data)
     {
         Span<byte> len = stackalloc byte[4];
         BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
@@ -58,7 +58,7 @@ internal static class BadImages
         s.Write(len);
     }
 
-    private static uint Crc32(byte[] data)
+    internal static uint Crc32(ReadOnlySpan<byte> data)
     {
         uint crc = 0xFFFFFFFF;
         foreach (byte b in data)

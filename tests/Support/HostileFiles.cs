@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Text;
 
 namespace Pipeline.Tests.Support;
 
@@ -27,7 +26,7 @@ internal static class HostileFiles
             data[i] = (byte)(i * 7919 % 251);
         }
 
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(idat + 4 + length), Crc32(bytes.AsSpan(idat, length + 4)));
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(idat + 4 + length), BadImages.Crc32(bytes.AsSpan(idat, length + 4)));
         File.WriteAllBytes(path, bytes);
     }
 
@@ -112,7 +111,7 @@ internal static class HostileFiles
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8;
         ihdr[9] = 2;
-        Chunk(ms, "IHDR", ihdr);
+        BadImages.Chunk(ms, "IHDR", ihdr);
         using (var z = new MemoryStream())
         {
             using (var zlib = new ZLibStream(z, CompressionLevel.SmallestSize, leaveOpen: true))
@@ -124,10 +123,10 @@ internal static class HostileFiles
                 }
             }
 
-            Chunk(ms, "IDAT", z.ToArray());
+            BadImages.Chunk(ms, "IDAT", z.ToArray());
         }
 
-        Chunk(ms, "IEND", []);
+        BadImages.Chunk(ms, "IEND", []);
         File.WriteAllBytes(path, ms.ToArray());
     }
 
@@ -166,31 +165,5 @@ internal static class HostileFiles
         {
             throw new InvalidOperationException("mkfifo failed: " + r.Stderr);
         }
-    }
-
-    private static void Chunk(Stream s, string type, byte[] data)
-    {
-        Span<byte> len = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
-        s.Write(len);
-        var typed = Encoding.ASCII.GetBytes(type).Concat(data).ToArray();
-        s.Write(typed);
-        BinaryPrimitives.WriteUInt32BigEndian(len, Crc32(typed));
-        s.Write(len);
-    }
-
-    private static uint Crc32(ReadOnlySpan<byte> data)
-    {
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in data)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-
-        return ~crc;
     }
 }
