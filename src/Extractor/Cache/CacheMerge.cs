@@ -28,15 +28,15 @@ public static class CacheMerge
             Throw.BadCache(dir, "has no shards/ folder", "run 'extract --shard I/N' for every I first");
         }
 
-        var shardDirs = Directory.EnumerateDirectories(shardsDir).Order(StringComparer.Ordinal).ToList();
-        var manifests = shardDirs.Select(FeatureCache.ReadManifest).ToList();
-        var shards = new List<Shard>();
-        foreach (var (shardDir, m) in shardDirs.Zip(manifests))
+        // Each shard folder with its manifest and its parsed "I/N", parsed once and used for every check below.
+        var shards = new List<(string Dir, CacheManifest Manifest, Shard Shard)>();
+        foreach (var shardDir in Directory.EnumerateDirectories(shardsDir).Order(StringComparer.Ordinal))
         {
-            Shard shard = new(0, 1);
-            if (m.Shard is null || !Shard.TryParse(m.Shard, out shard) || Path.GetFileName(shardDir) != shard.FolderName)
+            var m = FeatureCache.ReadManifest(shardDir);
+            if (m.Shard is null || !Shard.TryParse(m.Shard, out var shard) || Path.GetFileName(shardDir) != shard.FolderName)
             {
                 Throw.BadCache(shardDir, $"manifest's shard field '{m.Shard}' is not I/N matching its folder name", "delete that shard folder and run its 'extract --shard I/N' again");
+                return default;   // not reached: BadCache throws (definite assignment needs it)
             }
 
             foreach (var part in m.Parts)
@@ -45,21 +45,21 @@ public static class CacheMerge
                 CachePath.Resolve(shardDir, part.Labels);
             }
 
-            shards.Add(shard);
+            shards.Add((shardDir, m, shard));
         }
 
-        int count = shards.Count == 0 ? 0 : shards[0].Count;
-        var indexes = manifests.Select(m => m.Shard).ToList();
+        int count = shards.Count == 0 ? 0 : shards[0].Shard.Count;
+        var indexes = shards.Select(s => s.Manifest.Shard!).ToList();
         var expected = Enumerable.Range(0, count).Select(i => $"{i}/{count}").ToList();
         if (count == 0 || !expected.All(indexes.Contains) || indexes.Count != count)
         {
-            var missing = expected.Except(indexes.OfType<string>());
+            var missing = expected.Except(indexes);
             Throw.BadCache(dir, $"shards are incomplete: have {string.Join(", ", indexes)}, missing {string.Join(", ", missing)}",
                 "run the missing 'extract --shard I/N' tasks (a killed one resumes), then merge again");
         }
 
-        var first = manifests[0];
-        foreach (var m in manifests.Skip(1))
+        var first = shards[0].Manifest;
+        foreach (var m in shards.Skip(1).Select(s => s.Manifest))
         {
             if (m.Listing != first.Listing)
             {
@@ -74,9 +74,9 @@ public static class CacheMerge
         }
 
         // Order shards by index, parts with paths relative to the split folder.
-        var ordered = shardDirs.Zip(manifests).OrderBy(x => int.Parse(x.Second.Shard!.Split('/')[0], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var ordered = shards.OrderBy(s => s.Shard.Index).ToList();
         var parts = new List<CachePart>();
-        foreach (var (shardDir, m) in ordered)
+        foreach (var (shardDir, m, _) in ordered)
         {
             string rel = Path.GetRelativePath(dir, shardDir).Replace('\\', '/');
             parts.AddRange(m.Parts.Select(p => new CachePart($"{rel}/{p.Features}", $"{rel}/{p.Labels}", p.Rows)));
@@ -86,8 +86,8 @@ public static class CacheMerge
         {
             Shard = null,
             Parts = parts,
-            Items = ordered.SelectMany(x => x.Second.Items).ToList(),
-            Skipped = ordered.SelectMany(x => x.Second.Skipped).ToList(),
+            Items = ordered.SelectMany(s => s.Manifest.Items).ToList(),
+            Skipped = ordered.SelectMany(s => s.Manifest.Skipped).ToList(),
         };
         PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(merged, CacheManifest.Json));
         return (first.Split, count, merged.Items.Count);
