@@ -14,15 +14,7 @@ internal sealed class DecodedImage
 
     public int Height { get; private set; }
 
-    /// <summary>Width and height of the file as stored, before any decoder scaling or EXIF turn.</summary>
-    public (int Width, int Height) SourceSize { get; internal set; }
-
-    /// <summary>The decoder's scale: 1 for a full decode, 1/2 … 1/8 for a JPEG scaled in the DCT domain.</summary>
-    public float Scale { get; internal set; } = 1f;
-
     public ReadOnlySpan<byte> Pixels => _pixels.AsSpan(0, Width * Height * 4);
-
-    internal Span<byte> Writable => _pixels.AsSpan(0, Width * Height * 4);
 
     /// <summary>Sizes the buffer for <paramref name="width"/> × <paramref name="height"/> RGBA pixels.</summary>
     internal Span<byte> Resize(int width, int height)
@@ -57,14 +49,5 @@ internal sealed class DecodedImage
         (_pixels, _spare) = (_spare, _pixels);
         Width = width;
         Height = height;
-    }
-
-    /// <summary>Makes an image from RGBA bytes (tests, benchmarks).</summary>
-    internal static DecodedImage FromRgba(ReadOnlySpan<byte> rgba, int width, int height)
-    {
-        var image = new DecodedImage();
-        rgba.CopyTo(image.Resize(width, height));
-        image.SourceSize = (width, height);
-        return image;
     }
 }

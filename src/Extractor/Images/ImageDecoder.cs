@@ -125,11 +125,6 @@ internal sealed partial class ImageDecoder
 
             DecodeWith(codec, into);
         }
-
-        if ((IsJpeg(FileBytes) ? JpegProblem(FileBytes) : WebpProblem(FileBytes)) is { } problem)
-        {
-            throw new InvalidImageException(problem);
-        }
     }
 
     private void DecodeWith(SKCodec codec, DecodedImage into)
@@ -146,6 +141,12 @@ internal sealed partial class ImageDecoder
             throw new InvalidImageException($"header claims {w}x{h} pixels, over the limit of {MaxPixels:N0} (decompression bomb?)");
         }
 
+        // Structural checks on the bytes, before any pixel is decoded for a file that would be refused.
+        if ((IsJpeg(FileBytes) ? JpegProblem(FileBytes) : WebpProblem(FileBytes)) is { } problem)
+        {
+            throw new InvalidImageException(problem);
+        }
+
         if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && (FileLength * 8L) < ((w + 7L) / 8) * ((h + 7L) / 8))
         {
             // Every 8×8 block codes at least one bit (a DC difference; progressive AC runs add none),
@@ -156,18 +157,14 @@ internal sealed partial class ImageDecoder
 
         var origin = codec.EncodedOrigin;
         bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        into.SourceSize = (w, h);
-        var (scaled, scale) = ScaledSize(codec, swapsAxes);
+        var scaled = ScaledSize(codec, swapsAxes);
         if ((long)scaled.Width * scaled.Height * 4 <= FullDecodeBudgetBytes)
         {
             DecodeWhole(codec, scaled, into);
-            into.Scale = scale;
         }
         else
         {
-            int k = BoxFactor(w, h, swapsAxes);
-            DecodeStreaming(codec, k, into);
-            into.Scale = 1f / k;
+            DecodeStreaming(codec, BoxFactor(w, h, swapsAxes), into);
         }
 
         Orientation.Apply(into, origin);
@@ -177,18 +174,17 @@ internal sealed partial class ImageDecoder
     /// The smallest size the codec can decode to directly (JPEG: k/8 of the full size; WebP: any)
     /// that still covers the target in both directions once EXIF orientation is applied.
     /// </summary>
-    private (SKSizeI Size, float Scale) ScaledSize(SKCodec codec, bool swapsAxes)
+    private SKSizeI ScaledSize(SKCodec codec, bool swapsAxes)
     {
         var full = codec.Info.Size;
         if (_targetWidth <= 0 || codec.EncodedFormat is not (SKEncodedImageFormat.Jpeg or SKEncodedImageFormat.Webp))
         {
-            return (full, 1f);
+            return full;
         }
 
         for (int k = 1; k < 8; k++)
         {
-            float scale = k / 8f;
-            var size = codec.GetScaledDimensions(scale);
+            var size = codec.GetScaledDimensions(k / 8f);
             if (size.Width >= full.Width)
             {
                 break;
@@ -196,11 +192,11 @@ internal sealed partial class ImageDecoder
 
             if (Covers(size.Width, size.Height, swapsAxes))
             {
-                return (size, (float)size.Width / full.Width);
+                return size;
             }
         }
 
-        return (full, 1f);
+        return full;
     }
 
     private bool Covers(int width, int height, bool swapsAxes) =>
