@@ -9,7 +9,7 @@ public sealed record ClassMetrics(string Class, double Precision, double Recall,
 public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadOnlyList<ClassMetrics> PerClass, int[][] Confusion)
 {
     /// <summary>Images classified correctly.</summary>
-    public int Correct => (int)Math.Round(Accuracy * Images);
+    public int Correct => Enumerable.Range(0, Confusion.Length).Sum(i => Confusion[i][i]);
 
     /// <summary>95 % Wilson interval of the accuracy, lower bound.</summary>
     public double AccuracyLow => Wilson.Interval(Correct, Images).Low;

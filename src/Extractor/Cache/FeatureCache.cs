@@ -245,18 +245,17 @@ public sealed unsafe partial class FeatureCache : IDisposable
         public static MappedPart Open(string path, FeatureInfo info, int rows, int firstRow)
         {
             var (descr, shape, offset) = NpyFile.ReadHeader(path);
-            string expected = info.Dtype == "float16" ? "<f2" : "<f4";
+            bool half = info.Dtype == "float16";
+            string expected = half ? "<f2" : "<f4";
             if (descr != expected || shape.Length != 2 || shape[0] != rows || shape[1] != info.Length)
             {
                 throw new InvalidDataException($"'{path}' should be {expected} ({rows}, {info.Length}), is {descr} ({string.Join(", ", shape)})");
             }
 
+            var part = new MappedPart { FirstRow = firstRow, Rows = rows, _half = half, _length = info.Length, _rowBytes = info.Length * (half ? 2 : 4) };
+
             // A file shorter than its header says would be read past its end through the mapping.
-            NpyFile.CheckLength(path, offset, (long)rows * info.Length * (info.Dtype == "float16" ? 2 : 4));
-            var part = new MappedPart { FirstRow = firstRow, Rows = rows };
-            part._half = info.Dtype == "float16";
-            part._length = info.Length;
-            part._rowBytes = info.Length * (part._half ? 2 : 4);
+            NpyFile.CheckLength(path, offset, (long)rows * part._rowBytes);
             if (rows > 0)
             {
                 part._file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
