@@ -98,4 +98,22 @@ public sealed class PreprocessorTests
         Assert.Equal(20 - mean[hw + 5], slot[hw + 5], 4);
         Assert.Equal(10 - mean[2 * hw + 5], slot[2 * hw + 5], 4);
     }
+
+    /// <summary>The vectorised byte → float widening against its plain loop, on lengths with and without a scalar tail.</summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(2000)]
+    [InlineData(500 * 375 * 4 + 7)]
+    public void WideningMatchesThePlainLoop(int length)
+    {
+        var bytes = new byte[length];
+        new Random(length).NextBytes(bytes);
+        var fast = new float[length];
+        var plain = new float[length];
+        Widen.ToSingle(bytes, fast);
+        Widen.ToSingleScalar(bytes, plain);
+        Assert.Equal(plain, fast);
+    }
 }

@@ -32,7 +32,11 @@ internal static class BadImages
     }
 
     /// <summary>A valid PNG whose header claims width × height pixels, with almost no data behind it.</summary>
-    public static void PngBomb(string path, int width, int height)
+    public static void PngBomb(string path, int width, int height) =>
+        File.WriteAllBytes(path, Png(width, height, [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
+
+    /// <summary>An 8-bit RGB PNG file: signature, IHDR for width × height, one IDAT of <paramref name="zlibData"/>, IEND.</summary>
+    internal static byte[] Png(int width, int height, byte[] zlibData)
     {
         using var ms = new MemoryStream();
         ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
@@ -42,9 +46,18 @@ internal static class BadImages
         ihdr[8] = 8;    // bit depth
         ihdr[9] = 2;    // RGB
         Chunk(ms, "IHDR", ihdr);
-        Chunk(ms, "IDAT", [0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        Chunk(ms, "IDAT", zlibData);
         Chunk(ms, "IEND", []);
-        File.WriteAllBytes(path, ms.ToArray());
+        return ms.ToArray();
+    }
+
+    /// <summary>The bytes of <paramref name="photo"/> re-encoded by Pillow in <paramref name="format"/>, for a test to damage.</summary>
+    internal static byte[] ReencodedBytes(string photo, string format, string scratchPath)
+    {
+        Reencode(photo, scratchPath, format);
+        var bytes = File.ReadAllBytes(scratchPath);
+        File.Delete(scratchPath);
+        return bytes;
     }
 
     internal static void Chunk(Stream s, string type, byte[] data)

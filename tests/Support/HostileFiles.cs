@@ -12,10 +12,7 @@ internal static class HostileFiles
     /// <summary>A real PNG whose zlib stream is scrambled, with the IDAT CRC recomputed so the chunk looks valid.</summary>
     public static void PngCorruptZlib(string photo, string path)
     {
-        string png = path + ".src.png";
-        BadImages.Reencode(photo, png, "PNG");
-        var bytes = File.ReadAllBytes(png);
-        File.Delete(png);
+        var bytes = BadImages.ReencodedBytes(photo, "PNG", path + ".src");
         int idat = bytes.AsSpan().IndexOf("IDAT"u8);
         int length = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(idat - 4));
         // Keep the 2-byte zlib header, set the first deflate block to the reserved type 3 and scramble the rest.
@@ -33,10 +30,7 @@ internal static class HostileFiles
     /// <summary>The first half of a file re-encoded by Pillow in <paramref name="format"/>.</summary>
     public static void CutInHalf(string photo, string path, string format)
     {
-        string full = path + ".src";
-        BadImages.Reencode(photo, full, format);
-        var bytes = File.ReadAllBytes(full);
-        File.Delete(full);
+        var bytes = BadImages.ReencodedBytes(photo, format, path + ".src");
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
     }
 
@@ -47,10 +41,7 @@ internal static class HostileFiles
     /// </summary>
     public static void WebpCorrupt(string photo, string path)
     {
-        string full = path + ".src";
-        BadImages.Reencode(photo, full, "WEBP");
-        var bytes = File.ReadAllBytes(full);
-        File.Delete(full);
+        var bytes = BadImages.ReencodedBytes(photo, "WEBP", path + ".src");
         for (int i = 20; i < 40; i++)
         {
             bytes[i] = (byte)(i * 7919 % 251);
@@ -94,40 +85,24 @@ internal static class HostileFiles
     /// <summary>A real BMP cut short of what its header says.</summary>
     public static void BmpShort(string photo, string path)
     {
-        string full = path + ".src";
-        BadImages.Reencode(photo, full, "BMP");
-        var bytes = File.ReadAllBytes(full);
-        File.Delete(full);
+        var bytes = BadImages.ReencodedBytes(photo, "BMP", path + ".src");
         File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
     }
 
     /// <summary>A valid width × height 8-bit RGB PNG of zeros: tiny on disk, huge decoded.</summary>
     public static void PngOfZeros(string path, int width, int height)
     {
-        using var ms = new MemoryStream();
-        ms.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = 2;
-        BadImages.Chunk(ms, "IHDR", ihdr);
-        using (var z = new MemoryStream())
+        using var z = new MemoryStream();
+        using (var zlib = new ZLibStream(z, CompressionLevel.SmallestSize, leaveOpen: true))
         {
-            using (var zlib = new ZLibStream(z, CompressionLevel.SmallestSize, leaveOpen: true))
+            var row = new byte[1 + (width * 3)];
+            for (int y = 0; y < height; y++)
             {
-                var row = new byte[1 + (width * 3)];
-                for (int y = 0; y < height; y++)
-                {
-                    zlib.Write(row);
-                }
+                zlib.Write(row);
             }
-
-            BadImages.Chunk(ms, "IDAT", z.ToArray());
         }
 
-        BadImages.Chunk(ms, "IEND", []);
-        File.WriteAllBytes(path, ms.ToArray());
+        File.WriteAllBytes(path, BadImages.Png(width, height, z.ToArray()));
     }
 
     /// <summary>An 11 KB GIF: a width × height canvas and <paramref name="frames"/> one-pixel frames.</summary>
