@@ -1,4 +1,4 @@
-using Pipeline.Extractor.Onnx;
+using Pipeline.Extractor.Tooling;
 
 namespace Pipeline.Bench;
 
@@ -18,6 +18,21 @@ internal static class BenchData
         if (!File.Exists(path))
         {
             SynthModels.Save(SynthModels.Vgg16(seed: 1), path);
+        }
+
+        return path;
+    }
+
+    /// <summary>A 4032×3024 quality-92 JPEG of the photo (what a phone writes), made once in the temp folder.</summary>
+    public static string TwelveMegapixel(string photo)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"pipeline-bench-12mp-{Path.GetFileNameWithoutExtension(photo)}.jpg");
+        if (!File.Exists(path))
+        {
+            using var source = SkiaSharp.SKBitmap.Decode(photo);
+            using var big = source.Resize(new SkiaSharp.SKImageInfo(4032, 3024), new SkiaSharp.SKSamplingOptions(SkiaSharp.SKFilterMode.Linear));
+            using var data = big.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 92);
+            File.WriteAllBytes(path, data.ToArray());
         }
 
         return path;

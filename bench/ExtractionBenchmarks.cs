@@ -15,7 +15,7 @@ public class ExtractionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _backbone = Backbone.Load(new BackboneSpec { Device = "cpu" });
+        _backbone = Backbone.Load(new BackboneSpec { Device = DeviceRequest.Cpu });
         _files = BenchData.TrainPhotos(64);
     }
 

@@ -28,8 +28,8 @@ public class InferenceBenchmarks
     public void Setup()
     {
         var spec = Model.Value == "vgg16"
-            ? new BackboneSpec { Backbone = "vgg16", Model = BenchData.SyntheticVgg16(), Device = "cpu" }
-            : new BackboneSpec { Device = "cpu" };
+            ? new BackboneSpec { Backbone = "vgg16", Model = BenchData.SyntheticVgg16(), Device = DeviceRequest.Cpu }
+            : new BackboneSpec { Device = DeviceRequest.Cpu };
         _backbone = Backbone.Load(spec);
         _input = new float[Batch * _backbone.InputLength];
         for (int i = 0; i < _input.Length; i++)

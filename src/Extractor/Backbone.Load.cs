@@ -13,7 +13,7 @@ public sealed partial class Backbone
     {
         _ = OrtSetup.Environment;
         var graph = Prepare(spec);
-        var (options, device) = CreateOptions(spec, info);
+        var (options, device, cuda) = CreateOptions(spec, info);
         InferenceSession session;
         try
         {
@@ -22,16 +22,16 @@ public sealed partial class Backbone
         catch (OnnxRuntimeException e)
         {
             options.Dispose();
-            Throw.BadModel(graph.File, $"ONNX Runtime cannot load it ({FirstLine(e.Message)})", "check the file is a complete ONNX model; see onnx-models/README.md", e);
+            Throw.BadModel(graph.File, $"ONNX Runtime cannot load it ({FirstLine(e.Message)})", "check the file is a complete ONNX model", e);
             return null;
         }
 
         options.Dispose();
         var p = graph.Preprocessing;
         var featureShape = FeatureShapeOf(session, graph.Info.FeatureTensor)
-            ?? new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, [1], device).ProbeFeatureShape(graph.InputName);
+            ?? new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, [1], device, cuda).ProbeFeatureShape(graph.InputName);
         long[] oneImage = p.Layout == TensorLayout.Nchw ? [1, 3, p.Height, p.Width] : [1, p.Height, p.Width, 3];
-        var backbone = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, featureShape, device)
+        var backbone = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, featureShape, device, cuda)
         {
             Threads = CpuBudget.InferenceThreads(spec.Threads),
             GflopsPerImage = p.Layout == TensorLayout.Nchw ? OnnxFlops.Gflops(graph.Model, graph.InputName, oneImage) : double.NaN,
@@ -54,14 +54,14 @@ public sealed partial class Backbone
         if (!File.Exists(file))
         {
             Throw.BadModel(file, "no such file", preset?.Name == "vgg16"
-                ? "bring a VGG16 ONNX file (see onnx-models/README.md) and pass --model FILE, or 'models synth vgg16' for a random-weight stand-in"
-                : "pass --backbone resnet18 or the path of an .onnx file");
+                ? "bring a VGG16 ONNX file as the vgg16 preset's model file, or make a random-weight stand-in with 'models synth vgg16'"
+                : "name the resnet18 preset or the path of an existing .onnx file");
         }
 
         byte[] original = File.ReadAllBytes(file);
         ModelProto model = OnnxGraph.Parse(original, file);
         var input = OnnxGraph.RealInputs(model.Graph).FirstOrDefault()
-            ?? throw new PipelineException($"model '{file}': graph has no input", "pass an image model", ExitCode.BadModel);
+            ?? throw new ModelFileException(file, "graph has no input", "use an image model");
         string featureTensor = ChooseFeatureTensor(preset, model, file);
         if (model.Graph.Output.Count != 1 || model.Graph.Output[0].Name != featureTensor)
         {
@@ -92,8 +92,7 @@ public sealed partial class Backbone
         {
             if (!spec.Backbone.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !File.Exists(spec.Backbone))
             {
-                Throw.BadArgument($"--backbone '{spec.Backbone}' is neither a preset ({string.Join(", ", BackbonePreset.All.Select(p => p.Name))}) nor an .onnx file",
-                    "pass --backbone resnet18, --backbone vgg16 --model FILE, or --backbone FILE.onnx --preprocess imagenet|caffe|unit");
+                Throw.InvalidSetting("backbone", spec.Backbone, $"a preset ({string.Join(", ", BackbonePreset.All.Select(p => p.Name))}) or an .onnx file");
             }
 
             return (null, Path.GetFullPath(spec.Backbone));
@@ -106,7 +105,7 @@ public sealed partial class Backbone
 
         if (preset.ModelFile is null)
         {
-            Throw.BadArgument($"--backbone {preset.Name} needs its model file", $"pass --model FILE (see onnx-models/README.md for how to get a {preset.Name} ONNX file)");
+            throw InvalidSettingException.Missing("model", $"the {preset.Name} preset needs its model file", $"the path of a {preset.Name} ONNX file (onnx-models/README.md says where to get one)");
         }
 
         return (preset, ToolPath(preset.ModelFile));
@@ -133,7 +132,7 @@ public sealed partial class Backbone
 
         if (preset?.FeatureTensor is { } missing)
         {
-            Throw.BadModel(file, $"has no tensor '{missing}' that the {preset.Name} preset reads", "pass the model file this preset expects");
+            Throw.BadModel(file, $"has no tensor '{missing}' that the {preset.Name} preset reads", "use the model file this preset expects");
         }
 
         return model.Graph.Output[0].Name;
@@ -144,14 +143,15 @@ public sealed partial class Backbone
         var dims = input.Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue).ToArray() ?? [];
         if (dims.Length != 4)
         {
-            Throw.BadModel(file, $"input '{input.Name}' has {dims.Length} dimensions, expected an image batch (N, 3, H, W) or (N, H, W, 3)", "pass an image model");
+            Throw.BadModel(file, $"input '{input.Name}' has {dims.Length} dimensions, expected an image batch (N, 3, H, W) or (N, H, W, 3)", "use an image model");
         }
 
-        TensorLayout layout = dims[1] == 3 ? TensorLayout.Nchw : dims[3] == 3 ? TensorLayout.Nhwc : (TensorLayout)(-1);
-        if ((int)layout < 0)
+        if (dims[1] != 3 && dims[3] != 3)
         {
-            Throw.BadModel(file, $"input '{input.Name}' shape ({string.Join(", ", dims)}) has no 3-channel axis", "pass an RGB image model");
+            Throw.BadModel(file, $"input '{input.Name}' shape ({string.Join(", ", dims)}) has no 3-channel axis", "use an RGB image model");
         }
+
+        TensorLayout layout = dims[1] == 3 ? TensorLayout.Nchw : TensorLayout.Nhwc;
 
         int h = (int)(layout == TensorLayout.Nchw ? dims[2] : dims[1]);
         int w = (int)(layout == TensorLayout.Nchw ? dims[3] : dims[2]);
@@ -160,7 +160,7 @@ public sealed partial class Backbone
         if (spec.Preprocess is { } name)
         {
             return BackbonePreset.Presets.ByName(name, w, h, layout)
-                ?? throw new PipelineException($"--preprocess '{name}' is unknown", "use imagenet, caffe or unit", ExitCode.BadArgument);
+                ?? throw new InvalidSettingException("preprocess", name, "imagenet, caffe or unit");
         }
 
         if (preset is not null)
@@ -169,14 +169,20 @@ public sealed partial class Backbone
             if (p.Layout != layout || p.Width != w || p.Height != h)
             {
                 Throw.BadModel(file, $"input '{input.Name}' is ({string.Join(", ", dims)}), the {preset.Name} preset expects {p.Layout} {p.Height}x{p.Width}",
-                    $"pass a {preset.Name} model, or --backbone FILE.onnx --preprocess imagenet|caffe|unit");
+                    $"use a {preset.Name} model, or load the file as a plain .onnx backbone with its preprocessing named (imagenet, caffe or unit)");
             }
 
             return p;
         }
 
-        Throw.BadArgument($"model '{file}' is not a preset: its preprocessing is unknown", "add --preprocess imagenet (torchvision), caffe (Keras VGG/ResNet) or unit (0–1 RGB)");
-        return null;
+        // A head's plain .onnx backbone: the named kind whose preprocessing is the one the head recorded.
+        if (spec.Expected is { } expected && new[] { "imagenet", "caffe", "unit" }.Select(k => BackbonePreset.Presets.ByName(k, w, h, layout))
+                .FirstOrDefault(p => p is not null && (p with { Resize = expected.Resize }).SameAs(expected)) is { } matched)
+        {
+            return matched;
+        }
+
+        throw InvalidSettingException.Missing("preprocess", $"model '{file}' is not a preset, so its preprocessing is unknown", "imagenet (torchvision), caffe (Keras VGG/ResNet) or unit (0–1 RGB)");
     }
 
     private static IReadOnlyList<int>? FeatureShapeOf(InferenceSession session, string tensor)
@@ -194,7 +200,7 @@ public sealed partial class Backbone
         return outputs[0].GetTensorTypeAndShape().Shape.Skip(1).Select(d => (int)d).ToArray();
     }
 
-    private static (SessionOptions Options, string Device) CreateOptions(BackboneSpec spec, Action<string>? info)
+    private static (SessionOptions Options, string Device, bool Cuda) CreateOptions(BackboneSpec spec, Action<string>? info)
     {
         var options = new SessionOptions
         {
@@ -202,45 +208,31 @@ public sealed partial class Backbone
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = CpuBudget.InferenceThreads(spec.Threads),   // never ORT's 0: see CpuBudget
         };
-        string device = spec.Device.Trim().ToLowerInvariant();
-        if (device == "cpu")
+        if (spec.Device.Kind == DeviceKind.Cpu)
         {
-            return (options, CpuDescription(spec));
+            return (options, CpuDescription(spec), false);
         }
 
-        int id = 0;
-        bool explicitCuda = device.StartsWith("cuda", StringComparison.Ordinal);
-        if (explicitCuda && device.Length > 4 && (device[4] != ':' || !int.TryParse(device[5..], out id)))
-        {
-            options.Dispose();
-            Throw.BadArgument($"--device '{spec.Device}' is not auto, cpu, cuda or cuda:N", "pass --device auto, cpu, cuda or cuda:0");
-        }
-
-        if (!explicitCuda && device != "auto")
-        {
-            options.Dispose();
-            Throw.BadArgument($"--device '{spec.Device}' is not auto, cpu, cuda or cuda:N", "pass --device auto, cpu, cuda or cuda:0");
-        }
-
+        int id = spec.Device.Index;
         try
         {
             options.AppendExecutionProvider_CUDA(id);
             info?.Invoke($"device: CUDA device {id}");
-            return (options, $"CUDA device {id}");
+            return (options, $"CUDA device {id}", true);
         }
         catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
             string reason = CudaProbe.Diagnose();
-            if (explicitCuda)
+            if (spec.Device.IsExplicitCuda)
             {
                 options.Dispose();
-                Throw.DeviceUnavailable(spec.Device, reason,
-                    "install the CUDA 13 runtime and cuDNN 9 (libcudart, libcublas, libcudnn) on the library path, or pass --device cpu", e);
+                Throw.DeviceUnavailable(spec.Device.ToString(), reason,
+                    "install the CUDA 13 runtime and cuDNN 9 (libcudart, libcublas, libcudnn) on the library path", e);
             }
 
             string cpu = CpuDescription(spec);
             info?.Invoke($"device: {cpu} (CUDA not available: {reason})");
-            return (options, cpu);
+            return (options, cpu, false);
         }
     }
 

@@ -25,8 +25,14 @@ public sealed record BackboneSpec
     /// <summary>Null: the preset's own (crop for resnet18 and vgg16, squash for any other .onnx file).</summary>
     public ResizeMode? Resize { get; init; }
 
-    /// <summary>auto, cpu, cuda or cuda:N.</summary>
-    public string Device { get; init; } = "auto";
+    /// <summary>
+    /// The preprocessing a head was trained with: for a plain .onnx file (no preset, no <see cref="Preprocess"/>),
+    /// the known kind that reproduces it is used. Null when extracting.
+    /// </summary>
+    public Preprocessing? Expected { get; init; }
+
+    /// <summary>Where inference runs; <see cref="DeviceRequest.Auto"/> takes CUDA when it loads.</summary>
+    public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 
     /// <summary>ONNX Runtime intra-op threads; 0 lets it choose (one per physical core).</summary>
     public int Threads { get; init; }
@@ -47,7 +53,7 @@ public sealed partial class Backbone : IDisposable
     private readonly long[] _outputShape;
 
     private Backbone(InferenceSession session, BackboneInfo info, Preprocessing preprocessing, float[]? meanImage,
-                     string inputName, IReadOnlyList<int> featureShape, string deviceDescription)
+                     string inputName, IReadOnlyList<int> featureShape, string deviceDescription, bool isCuda)
     {
         _session = session;
         Info = info;
@@ -55,6 +61,7 @@ public sealed partial class Backbone : IDisposable
         MeanImage = meanImage;
         FeatureShape = featureShape;
         DeviceDescription = deviceDescription;
+        IsCuda = isCuda;
         _inputNames = [inputName];
         _outputNames = [info.FeatureTensor];
         _inputShape = preprocessing.Layout == TensorLayout.Nchw
@@ -81,7 +88,11 @@ public sealed partial class Backbone : IDisposable
     /// <summary>"CPU (2 threads)" or "CUDA device 0".</summary>
     public string DeviceDescription { get; }
 
-    public bool IsCuda => DeviceDescription.StartsWith("CUDA", StringComparison.Ordinal);
+    /// <summary>True when the session runs on ONNX Runtime's CUDA execution provider.</summary>
+    public bool IsCuda { get; }
+
+    /// <summary>The feature space this backbone writes (backbone and preprocessing; a cache adds dtype, classes, views, images).</summary>
+    public FeatureSpace Space => new() { Backbone = Info, Preprocessing = Preprocessing };
 
     /// <summary>ONNX Runtime intra-op threads asked for (0: its default, one per core).</summary>
     public int Threads { get; init; }

@@ -23,7 +23,10 @@ public sealed record ExtractionOptions
     /// <summary>Discard a cache or partial run made with another backbone or preprocessing.</summary>
     public bool Force { get; init; }
 
-    public long MaxPixels { get; init; } = Images.ImageDecoder.DefaultMaxPixels;
+    /// <summary>Images whose header claims more pixels are skipped unread (decompression bombs).</summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    public const long DefaultMaxPixels = Images.ImageDecoder.DefaultMaxPixels;
 
     /// <summary>Random views to cache for the training split (a flat dataset counts as training); null for none.</summary>
     public Augmentation? Augment { get; init; }
@@ -33,4 +36,7 @@ public sealed record ExtractionOptions
 
     /// <summary>Extract only shard Index of Count (every Count-th image, from Index): one task of a Slurm array or Kubernetes Indexed Job.</summary>
     public Shard? Shard { get; init; }
+
+    /// <summary>Split rule, sample and seed for choosing images (a flat tree split by hash); null takes the folders as they are.</summary>
+    public ImageSelection? Selection { get; init; }
 }

@@ -18,7 +18,7 @@ public static class FeatureExtractor
     {
         progress ??= SilentProgress.Instance;
         Validate(options);
-        var folder = ImageFolder.Scan(options.Data);
+        var folder = ImageFolder.Scan(options.Data, options.Selection);
         using var backbone = Backbone.Load(options.Backbone, progress.Info);
         return Run(options, folder, backbone, progress, cancel);
     }
@@ -67,17 +67,17 @@ public static class FeatureExtractor
     {
         if (options.Batch is < 1 or > 4096)
         {
-            Throw.BadArgument($"--batch {options.Batch} is out of range", "pass --batch between 1 and 4096 (32 is a good start)");
+            Throw.InvalidSetting("batch", options.Batch, "from 1 to 4096 (32 is a good start)");
         }
 
         if (options.Workers is < 0 or > 256)
         {
-            Throw.BadArgument($"--workers {options.Workers} is out of range", "pass --workers between 1 and 256, or 0 for automatic");
+            Throw.InvalidSetting("workers", options.Workers, "from 1 to 256, or 0 for automatic");
         }
 
         if (options.Dtype is not ("float32" or "float16"))
         {
-            Throw.BadArgument($"--dtype '{options.Dtype}' is not float32 or float16", "pass --dtype float32 or --dtype float16");
+            Throw.InvalidSetting("dtype", options.Dtype, "float32 or float16");
         }
     }
 
@@ -85,21 +85,13 @@ public static class FeatureExtractor
     {
         if (File.Exists(Path.Combine(options.Out, FeatureCache.ManifestFile)) && FeatureCache.TryReadSplitRoot(options.Out) is null)
         {
-            Throw.BadArgument($"--out '{options.Out}' holds a single-split cache, but '{folder.Root}' has split folders", "use another --out folder");
+            Throw.BadCache(options.Out, $"holds a single-split cache, but '{folder.Root}' has splits", "write this dataset's cache to another folder");
         }
     }
 
-    internal static string Fingerprint(Backbone backbone, string dtype, IReadOnlyList<string> classes, string views) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new
-        {
-            backbone.Info.Sha256,
-            backbone.Info.FeatureTensor,
-            Preprocessing = backbone.Preprocessing.Describe(),
-            dtype,
-            classes,
-            views,
-            ToolCacheFormat = CacheManifest.CurrentFormatVersion,
-        })));
+    /// <summary>Identifies the feature space an unfinished run writes (its partial rows are reused only by the same one).</summary>
+    internal static string Fingerprint(FeatureSpace space) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{space.Describe()}; cache format {CacheManifest.CurrentFormatVersion}")));
 
     internal static double Elapsed(long start) => Stopwatch.GetElapsedTime(start).TotalSeconds;
 }

@@ -20,8 +20,9 @@ public sealed class ImageFolder
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
     private static readonly string[] SplitNames = ["train", "validation", "val", "test"];
 
-    private ImageFolder(string root, IReadOnlyList<string> classes, IReadOnlyList<DatasetSplit> splits, bool hasSplits)
+    private ImageFolder(string root, IReadOnlyList<string> classes, IReadOnlyList<DatasetSplit> splits, bool hasSplits, string? selection)
     {
+        Selection = selection;
         Root = root;
         Classes = classes;
         Splits = splits;
@@ -37,21 +38,30 @@ public sealed class ImageFolder
     /// <summary>True when the root holds split folders; then each split gets <c>CACHE/&lt;split&gt;</c>.</summary>
     public bool HasSplits { get; }
 
+    /// <summary>The split rule and sample that chose the images (<see cref="ImageSelection.Describe"/>), or null when the folders decide.</summary>
+    public string? Selection { get; }
+
     public static bool IsImageFile(string path) =>
         ImageExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     /// <summary>Scans <paramref name="root"/>; a layout that cannot be a labelled dataset throws with the remedy.</summary>
-    public static ImageFolder Scan(string root)
+    public static ImageFolder Scan(string root, ImageSelection? selection = null)
     {
         if (!Directory.Exists(root))
         {
-            Throw.BadDataLayout(root, "no such folder", "pass --data a folder of class folders (DIR/cat/*.jpg, DIR/dog/*.jpg) or of split folders (train/, validation/, test/)");
+            Throw.BadDataLayout(root, "no such folder");
         }
 
         root = Path.GetFullPath(root);
         var subfolders = VisibleSubfolders(root);
         var splitFolders = subfolders.Where(d => SplitNames.Contains(Path.GetFileName(d).ToLowerInvariant())).ToList();
         bool hasSplits = splitFolders.Count > 0;
+        if (hasSplits && selection?.Split is { } rule)
+        {
+            Throw.BadDataLayout(root, $"already has split folders ({string.Join(", ", splitFolders.Select(Path.GetFileName))}); a split rule ({rule}) splits a flat class-per-folder tree",
+                "drop the split rule to use the folders as they are, or point at a flat tree (DIR/cat/*.jpg, DIR/dog/*.jpg)");
+        }
+
         var splitRoots = hasSplits ? splitFolders : [root];
 
         var classes = splitRoots.SelectMany(VisibleSubfolders).Select(Path.GetFileName).OfType<string>()
@@ -91,10 +101,18 @@ public sealed class ImageFolder
                 Throw.BadDataLayout(splitRoot, "class folders hold no images (.jpg .jpeg .png .bmp .gif .webp)", "put the images inside the class folders");
             }
 
-            splits.Add(new DatasetSplit(name, splitRoot, items));
+            splits.Add(new DatasetSplit(name, splitRoot, selection is null || selection.Split is not null ? items : selection.ApplySample(name, items)));
         }
 
-        return new ImageFolder(root, classes, splits, hasSplits);
+        if (selection?.Split is not null)
+        {
+            // One flat tree, split by hash: every split reads from the root, paths keep their class folder.
+            var flat = splits[0];
+            splits = selection.Assign(root, flat.Items, classes).Select(s => new DatasetSplit(s.Name, root, s.Items)).ToList();
+            hasSplits = true;
+        }
+
+        return new ImageFolder(root, classes, splits, hasSplits, selection?.Describe());
     }
 
     private static int SplitOrder(string dir) => Array.IndexOf(SplitNames, Path.GetFileName(dir).ToLowerInvariant());

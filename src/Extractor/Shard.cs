@@ -16,8 +16,7 @@ public sealed record Shard(int Index, int Count)
     {
         if (!TryParse(text, out var shard))
         {
-            throw new PipelineException($"--shard '{text}' is not I/N with 0 <= I < N",
-                "pass e.g. --shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or --shard $JOB_COMPLETION_INDEX/4", ExitCode.BadArgument);
+            throw new InvalidSettingException("shard", text, "I/N with 0 <= I < N, e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX/4");
         }
 
         return shard;

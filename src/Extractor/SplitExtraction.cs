@@ -14,8 +14,9 @@ internal static class SplitExtraction
         long start = Stopwatch.GetTimestamp();
         using var writer = CacheLock.Acquire(dir);
         var plan = SplitPlan.For(split, options);
-        string fingerprint = FeatureExtractor.Fingerprint(backbone, options.Dtype, folder.Classes, plan.Describe());
-        var finished = CheckExisting(options, backbone, dir, folder.Classes, plan);
+        var space = backbone.Space with { Dtype = options.Dtype, Classes = folder.Classes, Views = plan.Describe(), Selection = folder.Selection ?? FeatureSpace.FolderSelection };
+        string fingerprint = FeatureExtractor.Fingerprint(space);
+        var finished = CheckExisting(options.Force, space, fingerprint, dir);
         var rows = plan.Rows.Select(r => r.Id(split)).ToList();
         var files = new FileCheck(split.Root);   // each file hashed at most once per run
         if (finished is not null && IsUpToDate(finished, plan, rows, files))
@@ -39,7 +40,7 @@ internal static class SplitExtraction
         }, cancel);
         progress.End();
 
-        var manifest = CacheWriter.Finish(dir, store, plan, folder.Classes, backbone, options.Dtype);
+        var manifest = CacheWriter.Finish(dir, store, plan, folder.Classes, backbone, options.Dtype, folder.Selection);
         store.Dispose();
         PartialStore.Delete(dir);
         return new SplitReport(split.Name, dir, rows.Count, work.Count, reused, manifest.Skipped, FeatureExtractor.Elapsed(start), pipeline.Stages);
@@ -47,15 +48,15 @@ internal static class SplitExtraction
 
     private static string Label(DatasetSplit split) => split.Name.Length > 0 ? split.Name : "images";
 
-    /// <summary>A finished cache in <paramref name="dir"/>: null if none; refused (or wiped with --force) if made otherwise.</summary>
-    private static CacheManifest? CheckExisting(ExtractionOptions options, Backbone backbone, string dir, IReadOnlyList<string> classes, SplitPlan plan)
+    /// <summary>A finished cache in <paramref name="dir"/>: null if none; refused (or wiped when forced) if made in another feature space.</summary>
+    private static CacheManifest? CheckExisting(bool force, FeatureSpace requested, string fingerprint, string dir)
     {
         bool hasManifest = File.Exists(Path.Combine(dir, FeatureCache.ManifestFile));
         CacheManifest? manifest = hasManifest ? FeatureCache.ReadManifest(dir) : null;
-        string? mismatch = manifest is null ? null : Mismatch(manifest, backbone, options.Dtype, classes, plan);
-        if (mismatch is null && PartialStore.Exists(dir) && manifest is null)
+        string? mismatch = manifest?.Space.Mismatch(requested, FeatureAspects.All);
+        if (manifest is null && PartialStore.Exists(dir) && PartialStore.ReadFingerprint(dir) is { } partial && partial != fingerprint)
         {
-            mismatch = PartialMismatch(dir, backbone, options.Dtype, classes, plan);
+            mismatch = "an unfinished run in another feature space (backbone, preprocessing, dtype, classes, views or images)";
         }
 
         if (mismatch is null)
@@ -63,10 +64,9 @@ internal static class SplitExtraction
             return manifest;
         }
 
-        if (!options.Force)
+        if (!force)
         {
-            throw new PipelineException($"cache '{dir}' was made with {mismatch}",
-                "use another --out folder, or add --force to rebuild this cache from scratch", ExitCode.CacheMismatch);
+            Throw.Mismatch(MismatchSite.ExistingCache, $"cache '{dir}'", $"this run ({requested.Describe()})", mismatch);
         }
 
         foreach (var f in new[] { FeatureCache.ManifestFile, "features.npy", "labels.npy" })
@@ -76,46 +76,6 @@ internal static class SplitExtraction
 
         PartialStore.Delete(dir);
         return null;
-    }
-
-    private static string? Mismatch(CacheManifest m, Backbone backbone, string dtype, IReadOnlyList<string> classes, SplitPlan plan)
-    {
-        string cachedViews = (m.Augmentation?.Describe() ?? "no-augmentation") + (m.Mirrors ? " mirrors" : "");
-        if (cachedViews != plan.Describe())
-        {
-            return $"views '{cachedViews}', not '{plan.Describe()}'";
-        }
-
-        if (m.Backbone.Sha256 != backbone.Info.Sha256 || m.Backbone.FeatureTensor != backbone.Info.FeatureTensor)
-        {
-            return $"backbone {m.Backbone.Describe()}, not {backbone.Info.Describe()}";
-        }
-
-        if (!m.Preprocessing.SameAs(backbone.Preprocessing))
-        {
-            return $"preprocessing '{m.Preprocessing.Describe()}', not '{backbone.Preprocessing.Describe()}'";
-        }
-
-        if (m.Features.Dtype != dtype)
-        {
-            return $"dtype {m.Features.Dtype}, not {dtype}";
-        }
-
-        return m.Classes.SequenceEqual(classes) ? null : $"classes [{string.Join(", ", m.Classes)}], not [{string.Join(", ", classes)}]";
-    }
-
-    private static string? PartialMismatch(string dir, Backbone backbone, string dtype, IReadOnlyList<string> classes, SplitPlan plan)
-    {
-        string statePath = Path.Combine(dir, PartialStore.FolderName, "state.json");
-        if (!File.Exists(statePath))
-        {
-            return null;
-        }
-
-        var state = System.Text.Json.JsonSerializer.Deserialize<PartialState>(File.ReadAllText(statePath), PartialStore.StateJson);
-        return state is null || state.Fingerprint == FeatureExtractor.Fingerprint(backbone, dtype, classes, plan.Describe())
-            ? null
-            : "another backbone, preprocessing, dtype or class list (an unfinished run)";
     }
 
     /// <summary>Every planned row is in the finished cache (or its file was skipped), each file with the same size and hash.</summary>

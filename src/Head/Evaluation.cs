@@ -68,8 +68,8 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
             .ToDictionary(x => x.item.Path, x => x.row, StringComparer.Ordinal);
         if (mirror.Count == 0)
         {
-            throw new Pipeline.Extractor.PipelineException($"cache '{cache.Directory}' holds no mirrored views for --tta flip",
-                "extract with --tta flip (it caches each validation/test image's mirror too)", Pipeline.Extractor.ExitCode.BadArgument);
+            throw new Pipeline.Extractor.CacheException(cache.Directory, "holds no mirrored views for test-time flips",
+                "extract it again with test-time flips, which caches each validation/test image's mirror too");
         }
 
         return clean.Select(r => mirror.TryGetValue(cache.Manifest.Items[r].Path, out int m) ? m : r).ToArray();

@@ -1,3 +1,5 @@
+using Pipeline.Extractor;
+
 namespace Pipeline.Head;
 
 /// <summary>Hyper-parameters of a dense head; the defaults are the classic VGG16 walkthrough's.</summary>
@@ -28,7 +30,7 @@ public sealed record HeadOptions
     public bool AllViews { get; init; }
 
     /// <summary>auto (CUDA when torch reports it), cpu, cuda.</summary>
-    public string Device { get; init; } = "auto";
+    public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 
     public string Describe() =>
         $"lr={LearningRate:G3} hidden={(Hidden.Count == 0 ? "0" : string.Join(",", Hidden))} dropout={Dropout:G3} wd={WeightDecay:G3}{(Standardize ? "" : " raw")} batch={Batch} epochs={Epochs}";

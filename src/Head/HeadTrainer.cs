@@ -44,8 +44,7 @@ public static class HeadTrainer
             log?.Invoke(record);
             if (!double.IsFinite(trainLoss) || (valBatches is not null && !double.IsFinite(valLoss)))
             {
-                throw new PipelineException($"training diverged at epoch {epoch}: the loss is {trainLoss} with learning rate {options.LearningRate:G4}",
-                    "lower the learning rate (the default 1e-3 suits standardised features)", ExitCode.Diverged);
+                throw new TrainingDivergedException(epoch, trainLoss, options.LearningRate);
             }
 
             double monitored = valBatches is null ? trainLoss : valLoss;
@@ -180,10 +179,18 @@ public static class HeadTrainer
 
     private static void Validate(FeatureCache train, FeatureCache? validation, HeadOptions options)
     {
-        if (options.Epochs < 1 || options.Batch < 1 || options.LearningRate <= 0 || options.Dropout is < 0 or >= 1 || options.Hidden.Any(h => h < 1))
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        (string Setting, string Value, string Expected)? bad =
+            options.Epochs < 1 ? ("epochs", options.Epochs.ToString(inv), "at least 1")
+            : options.Batch < 1 ? ("head-batch", options.Batch.ToString(inv), "at least 1")
+            : !(options.LearningRate > 0) ? ("lr", options.LearningRate.ToString(inv), "above 0")
+            : options.Dropout is < 0 or >= 1 ? ("dropout", options.Dropout.ToString(inv), "from 0 up to (not including) 1")
+            : options.WeightDecay < 0 ? ("weight-decay", options.WeightDecay.ToString(inv), "0 or more")
+            : options.Hidden.Any(h => h < 1) ? ("hidden", string.Join(",", options.Hidden), "widths of at least 1 (or 0 for a linear head)")
+            : null;
+        if (bad is { } b)
         {
-            throw new PipelineException($"hyper-parameters out of range: {options.Describe()}",
-                "epochs and batch ≥ 1, lr > 0, 0 ≤ dropout < 1, hidden widths ≥ 1 (or 0 for a linear head)", ExitCode.BadArgument);
+            throw new InvalidSettingException(b.Setting, b.Value, b.Expected);
         }
 
         if (validation is null)
@@ -191,12 +198,9 @@ public static class HeadTrainer
             return;
         }
 
-        var (a, b) = (train.Manifest, validation.Manifest);
-        if (a.Backbone.Sha256 != b.Backbone.Sha256 || !a.Preprocessing.SameAs(b.Preprocessing) || !a.Classes.SequenceEqual(b.Classes))
+        if (validation.Manifest.Space.Mismatch(train.Manifest.Space, FeatureAspects.Head) is { } difference)
         {
-            throw new PipelineException(
-                $"validation cache '{validation.Directory}' ({b.Backbone.Describe()}, {b.Preprocessing.Describe()}, classes {string.Join(",", b.Classes)}) does not match training cache '{train.Directory}' ({a.Backbone.Describe()}, {a.Preprocessing.Describe()}, classes {string.Join(",", a.Classes)})",
-                "extract both with the same backbone and preprocessing, from one dataset root", ExitCode.CacheMismatch);
+            throw new FeatureSpaceMismatchException(MismatchSite.TrainingAndValidation, $"validation cache '{validation.Directory}'", $"training cache '{train.Directory}'", difference);
         }
     }
 }

@@ -3,21 +3,16 @@ using TorchSharp;
 
 namespace Pipeline.Head;
 
-/// <summary>Where the head trains: CUDA when torch reports it (with the CUDA libtorch package), else the CPU.</summary>
+/// <summary>Where the head runs: CUDA when torch reports it (with the CUDA libtorch package), else the CPU.</summary>
 public static class TorchDevice
 {
-    public static torch.Device Choose(string device)
+    public static torch.Device Choose(DeviceRequest device) => device.Kind switch
     {
-        string d = device.Trim().ToLowerInvariant();
-        return d switch
-        {
-            "auto" => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
-            "cpu" => torch.CPU,
-            _ when d.StartsWith("cuda", StringComparison.Ordinal) => torch.cuda.is_available()
-                ? new torch.Device(d)
-                : throw new PipelineException($"--device '{device}': torch reports no CUDA device",
-                    "build with -p:TorchCuda=true on a machine with CUDA (see README), or pass --device cpu", ExitCode.DeviceUnavailable),
-            _ => throw new PipelineException($"--device '{device}' is not auto, cpu, cuda or cuda:N", "pass --device auto, cpu or cuda", ExitCode.BadArgument),
-        };
-    }
+        DeviceKind.Auto => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
+        DeviceKind.Cpu => torch.CPU,
+        _ => torch.cuda.is_available()
+            ? new torch.Device(DeviceType.CUDA, device.Index)
+            : throw new DeviceUnavailableException(device.ToString(), "torch reports no CUDA device",
+                "build with -p:TorchCuda=true on a machine with CUDA (see the README) for a CUDA head"),
+    };
 }

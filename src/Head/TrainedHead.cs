@@ -38,6 +38,10 @@ public sealed record HeadManifest
 
     /// <summary>Rows per image each epoch used: 1 (one view drawn per image), or all of them.</summary>
     public int ViewsPerEpoch { get; init; } = 1;
+
+    /// <summary>The feature space the head was trained in: what every cache it evaluates, and every backbone it runs behind, must share.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public FeatureSpace Space => new() { Backbone = Backbone, Preprocessing = Preprocessing, Dtype = Features.Dtype, Classes = Classes };
 }
 
 /// <summary>A trained head with its manifest. Owns the TorchSharp module.</summary>
@@ -87,12 +91,14 @@ public sealed class TrainedHead : IDisposable
         Curves.Save(Manifest.History, Manifest.BestEpoch, Path.Combine(dir, CurvesFile));
     }
 
-    public static TrainedHead Load(string dir, string device = "auto")
+    public static TrainedHead Load(string dir) => Load(dir, DeviceRequest.Auto);
+
+    public static TrainedHead Load(string dir, DeviceRequest device)
     {
         string path = Path.Combine(dir, ManifestFile);
         if (!File.Exists(path) || !File.Exists(Path.Combine(dir, WeightsFile)))
         {
-            throw new PipelineException($"head '{dir}': no {ManifestFile} and {WeightsFile} here", "train one with 'train --cache CACHE --out HEAD'", ExitCode.BadArgument);
+            throw new HeadFileException(dir, $"no {ManifestFile} and {WeightsFile} here", "train a head into this folder first");
         }
 
         HeadManifest manifest;
@@ -103,7 +109,7 @@ public sealed class TrainedHead : IDisposable
         }
         catch (JsonException e)
         {
-            throw new PipelineException($"head '{dir}': {ManifestFile} is not valid ({e.Message})", "train the head again", ExitCode.BadArgument);
+            throw new HeadFileException(dir, $"{ManifestFile} is not valid ({e.Message})", "train the head again");
         }
 
         var model = new DenseHead(manifest.Features.Length, manifest.Options.Hidden, manifest.Options.Dropout, manifest.Classes.Count);
@@ -114,7 +120,7 @@ public sealed class TrainedHead : IDisposable
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
         {
             model.Dispose();
-            throw new PipelineException($"head '{dir}': {WeightsFile} does not match {ManifestFile} ({e.Message})", "train the head again with this version of the tool", ExitCode.BadArgument);
+            throw new HeadFileException(dir, $"{WeightsFile} does not match {ManifestFile} ({e.Message})", "train the head again with this version of the tool");
         }
 
         model.to(TorchDevice.Choose(device));
@@ -122,25 +128,12 @@ public sealed class TrainedHead : IDisposable
         return new TrainedHead(model, manifest);
     }
 
-    /// <summary>Refuses features made by another backbone or preprocessing, naming both.</summary>
+    /// <summary>Refuses features from another feature space (backbone, preprocessing, classes), naming the first difference.</summary>
     public void CheckCompatible(CacheManifest cache, string cacheDir)
     {
-        if (cache.Backbone.Sha256 != Manifest.Backbone.Sha256 || cache.Backbone.FeatureTensor != Manifest.Backbone.FeatureTensor)
+        if (cache.Space.Mismatch(Manifest.Space, FeatureAspects.Head) is { } difference)
         {
-            throw new PipelineException($"cache '{cacheDir}' holds features of {cache.Backbone.Describe()}, the head was trained on {Manifest.Backbone.Describe()}",
-                "extract the images with the head's backbone (the one in head.json), or train a head on this cache", ExitCode.CacheMismatch);
-        }
-
-        if (!cache.Preprocessing.SameAs(Manifest.Preprocessing))
-        {
-            throw new PipelineException($"cache '{cacheDir}' was preprocessed '{cache.Preprocessing.Describe()}', the head expects '{Manifest.Preprocessing.Describe()}'",
-                "extract again with the head's preprocessing", ExitCode.CacheMismatch);
-        }
-
-        if (!cache.Classes.SequenceEqual(Manifest.Classes))
-        {
-            throw new PipelineException($"cache '{cacheDir}' has classes [{string.Join(", ", cache.Classes)}], the head [{string.Join(", ", Manifest.Classes)}]",
-                "extract from a dataset with the same class folders", ExitCode.CacheMismatch);
+            throw new FeatureSpaceMismatchException(MismatchSite.HeadAndCache, $"cache '{cacheDir}'", "the head's training features", difference);
         }
     }
 

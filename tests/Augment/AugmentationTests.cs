@@ -1,7 +1,9 @@
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
 using Pipeline.Extractor.Images;
 using Pipeline.Head;
+using Pipeline.Head.Composition;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Augment;
@@ -17,7 +19,7 @@ public sealed class AugmentationTests
 
     private static ExtractionOptions Options(string data, string output, int views, int seed, bool mirrors = false) => new()
     {
-        Data = data, Out = output, Batch = 4, Backbone = new BackboneSpec { Device = "cpu" },
+        Data = data, Out = output, Batch = 4, Backbone = new BackboneSpec { Device = DeviceRequest.Cpu },
         Augment = new Augmentation { Views = views, Seed = seed }, MirrorViews = mirrors,
     };
 
@@ -55,8 +57,8 @@ public sealed class AugmentationTests
 
         var rerun = FeatureExtractor.Run(Options(data, tmp.Sub("a"), views: 2, seed: 3));
         Assert.Equal(0, rerun.Computed);
-        var changed = Assert.Throws<PipelineException>(() => FeatureExtractor.Run(Options(data, tmp.Sub("a"), views: 3, seed: 3)));
-        Assert.Equal(ExitCode.CacheMismatch, changed.ExitCode);
+        var changed = Assert.ThrowsAny<PipelineException>(() => FeatureExtractor.Run(Options(data, tmp.Sub("a"), views: 3, seed: 3)));
+        Assert.Equal(ExitCode.CacheMismatch, Reported.Of(changed).Code);
         Assert.Contains("views", changed.Message);
     }
 
@@ -129,7 +131,7 @@ public sealed class AugmentationTests
         using var test = FeatureCache.Open(tmp.Sub("cache"), "test");
         Assert.Equal(8, test.Count);
         Assert.True(test.Manifest.Mirrors);
-        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 3, Device = "cpu" });
+        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu });
         Assert.Equal(2, head.Manifest.ViewsCached);
         Assert.Equal(1, head.Manifest.ViewsPerEpoch);
 
@@ -140,13 +142,13 @@ public sealed class AugmentationTests
         Assert.NotEqual(plain.Loss, tta.Loss);
 
         var files = test.Manifest.Items.Where(i => i.Kind is null).Select(i => Path.Combine(data, "test", i.Path)).ToList();
-        using var predictor = new Predictor(head, new BackboneSpec { Device = "cpu" });
+        using var predictor = new Predictor(head, new BackboneSpec { Device = DeviceRequest.Cpu });
         var (probs, _) = predictor.Probabilities(files, ttaFlip: true);
         double loss = -files.Select((_, i) => Math.Log(probs[i * 2 + test.Labels[test.Manifest.Items.Select((it, r) => (it, r)).First(x => x.it.Kind is null && Path.Combine(data, "test", x.it.Path) == files[i]).r]])).Average();
         Assert.Equal(tta.Loss, loss, 4);
 
         using var noMirrors = FeatureCache.Open(tmp.Sub("cache"), "train");
-        var e = Assert.Throws<PipelineException>(() => Evaluation.Run(head, noMirrors, ttaFlip: true));
-        Assert.Contains("--tta flip", e.Hint);
+        var e = Assert.ThrowsAny<PipelineException>(() => Evaluation.Run(head, noMirrors, ttaFlip: true));
+        Assert.Contains("test-time flips", Reported.Of(e).Hint);
     }
 }

@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Tests.Support;
 

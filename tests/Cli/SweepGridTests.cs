@@ -1,6 +1,9 @@
 using Pipeline.Cli.Commands;
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Head;
+
+using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Cli;
 
@@ -22,8 +25,8 @@ public sealed class SweepGridTests
     [InlineData("color=red")]
     public void RejectsMalformedTerms(string grid)
     {
-        var e = Assert.Throws<PipelineException>(() => SweepGrid.Expand(grid, new HeadOptions()));
-        Assert.Equal(ExitCode.BadArgument, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => SweepGrid.Expand(grid, new HeadOptions()));
+        Assert.Equal(ExitCode.BadArgument, Reported.Of(e).Code);
     }
 
     private sealed class OptionsComparer : IEqualityComparer<HeadOptions>

@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Tests.Support;
 
@@ -12,7 +13,7 @@ public sealed class BackboneTests
     [Fact]
     public void BatchedFeaturesEqualBatchOneFeatures()
     {
-        using var backbone = Backbone.Load(new BackboneSpec { Device = "cpu" });
+        using var backbone = Backbone.Load(new BackboneSpec { Device = DeviceRequest.Cpu });
         var (batched, s1) = ImageFeaturizer.Run(backbone, Files, batch: 8);
         var (single, s2) = ImageFeaturizer.Run(backbone, Files, batch: 1);
         Assert.All(s1.Concat(s2), s => Assert.Null(s));
@@ -23,8 +24,8 @@ public sealed class BackboneTests
     [Fact]
     public void SameInputSameCpuGivesBitIdenticalFeatures()
     {
-        using var a = Backbone.Load(new BackboneSpec { Device = "cpu" });
-        using var b = Backbone.Load(new BackboneSpec { Device = "cpu" });
+        using var a = Backbone.Load(new BackboneSpec { Device = DeviceRequest.Cpu });
+        using var b = Backbone.Load(new BackboneSpec { Device = DeviceRequest.Cpu });
         var (fa, _) = ImageFeaturizer.Run(a, Files, batch: 4, workers: 2);
         var (fb, _) = ImageFeaturizer.Run(b, Files, batch: 4, workers: 1);
         Assert.True(fa.AsSpan().SequenceEqual(fb));
@@ -34,7 +35,7 @@ public sealed class BackboneTests
     public void AutoDeviceFallsBackToCpuAndSaysWhy()
     {
         var lines = new List<string>();
-        using var backbone = Backbone.Load(new BackboneSpec { Device = "auto" }, lines.Add);
+        using var backbone = Backbone.Load(new BackboneSpec { Device = DeviceRequest.Auto }, lines.Add);
         if (backbone.IsCuda)
         {
             Assert.Contains(lines, l => l.Contains("CUDA device", StringComparison.Ordinal));
@@ -49,22 +50,22 @@ public sealed class BackboneTests
     [Fact]
     public void CudaAskedForWhereItCannotLoadNamesTheMissingLibrary()
     {
-        using var probe = Backbone.Load(new BackboneSpec { Device = "auto" });
+        using var probe = Backbone.Load(new BackboneSpec { Device = DeviceRequest.Auto });
         if (probe.IsCuda)
         {
             return;   // a machine with a GPU: nothing is missing
         }
 
-        var e = Assert.Throws<PipelineException>(() => Backbone.Load(new BackboneSpec { Device = "cuda" }));
-        Assert.Equal(ExitCode.DeviceUnavailable, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => Backbone.Load(new BackboneSpec { Device = new DeviceRequest(DeviceKind.Cuda) }));
+        Assert.Equal(ExitCode.DeviceUnavailable, Reported.Of(e).Code);
         Assert.Matches(@"lib[\w.+-]+\.so", e.Message);
-        Assert.Contains("--device cpu", e.Hint);
+        Assert.Contains("--device cpu", Reported.Of(e).Hint);
     }
 
     [Fact]
     public void ResNet18PresetStatesItsContract()
     {
-        using var backbone = Backbone.Load(new BackboneSpec { Device = "cpu" });
+        using var backbone = Backbone.Load(new BackboneSpec { Device = DeviceRequest.Cpu });
         Assert.Equal([512, 1, 1], backbone.FeatureShape);
         Assert.Equal("Pooling395_Output_0", backbone.Info.FeatureTensor);
         Assert.Equal(ColorOrder.Bgr, backbone.Preprocessing.ColorOrder);

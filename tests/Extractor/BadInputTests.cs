@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
 using Pipeline.Extractor.Images;
@@ -7,7 +8,7 @@ namespace Pipeline.Tests.Extractor;
 
 public sealed class BadInputTests
 {
-    private static readonly BackboneSpec Cpu = new() { Device = "cpu" };
+    private static readonly BackboneSpec Cpu = new() { Device = DeviceRequest.Cpu };
 
     [Fact]
     public void BadFilesAreSkippedWithPathAndReasonAndOddImagesJustWork()

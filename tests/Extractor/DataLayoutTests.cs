@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Tests.Support;
 
@@ -36,8 +37,8 @@ public sealed class DataLayoutTests
                 break;
         }
 
-        var e = Assert.Throws<PipelineException>(() => ImageFolder.Scan(data));
-        Assert.Equal(ExitCode.BadDataLayout, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => ImageFolder.Scan(data));
+        Assert.Equal(ExitCode.BadDataLayout, Reported.Of(e).Code);
         Assert.Contains(expected, e.Message);
         Assert.Contains(data, e.Message);
 
@@ -73,7 +74,8 @@ public sealed class DataLayoutTests
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 1);
         var cli = CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("cache"), "--backbone", "vgg16");
         Assert.Equal(2, cli.ExitCode);
-        Assert.Contains("--backbone vgg16 needs its model file", cli.Stderr);
+        Assert.Contains("--model is required: the vgg16 preset needs its model file", cli.Stderr);
+        Assert.Contains("hint: pass --model", cli.Stderr);
 
         File.WriteAllText(tmp.Sub("garbage.onnx"), "not a model");
         var bad = CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("cache"), "--backbone", "vgg16", "--model", tmp.Sub("garbage.onnx"));

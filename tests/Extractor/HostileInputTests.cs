@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
 using Pipeline.Extractor.Images;
@@ -9,7 +10,7 @@ namespace Pipeline.Tests.Extractor;
 /// <summary>The red-team report's cases (issue 12), each made on disk in the test.</summary>
 public sealed class HostileInputTests
 {
-    private static readonly BackboneSpec Cpu = new() { Device = "cpu" };
+    private static readonly BackboneSpec Cpu = new() { Device = DeviceRequest.Cpu };
 
     /// <summary>
     /// One extract over every hostile case beside good photos, in the real CLI: it finishes, lists
@@ -134,8 +135,8 @@ public sealed class HostileInputTests
             fs.SetLength(4096);
         }
 
-        var e = Assert.Throws<PipelineException>(() => FeatureCache.Open(tmp.Sub("cache")));
-        Assert.Equal(ExitCode.BadCache, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => FeatureCache.Open(tmp.Sub("cache")));
+        Assert.Equal(ExitCode.BadCache, Reported.Of(e).Code);
         Assert.Contains("features.npy", e.Message);
         Assert.Contains("truncated", e.Message);
 
@@ -156,8 +157,8 @@ public sealed class HostileInputTests
         string manifest = tmp.Sub("cache", FeatureCache.ManifestFile);
         File.WriteAllText(manifest, File.ReadAllText(manifest).Replace("\"features.npy\"", System.Text.Json.JsonSerializer.Serialize(partPath)));
 
-        var e = Assert.Throws<PipelineException>(() => FeatureCache.Open(tmp.Sub("cache")));
-        Assert.Equal(ExitCode.BadCache, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => FeatureCache.Open(tmp.Sub("cache")));
+        Assert.Equal(ExitCode.BadCache, Reported.Of(e).Code);
         Assert.Contains("not a plain relative path inside the cache", e.Message);
     }
 
@@ -168,8 +169,8 @@ public sealed class HostileInputTests
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2);
         using (Pipeline.Extractor.Cache.CacheLock.Acquire(tmp.Sub("cache")))
         {
-            var e = Assert.Throws<PipelineException>(() => FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = Cpu }));
-            Assert.Equal(ExitCode.CacheLocked, e.ExitCode);
+            var e = Assert.ThrowsAny<PipelineException>(() => FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = Cpu }));
+            Assert.Equal(ExitCode.CacheLocked, Reported.Of(e).Code);
         }
 
         var report = FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = Cpu });

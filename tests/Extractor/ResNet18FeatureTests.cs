@@ -126,7 +126,7 @@ public sealed class ResNet18FeatureTests(ResNetCache fixture)
     [Fact]
     public void RerunOnAFinishedCacheComputesNothing()
     {
-        var report = FeatureExtractor.Run(new ExtractionOptions { Data = TestPaths.CatsVsDogs, Out = fixture.Root, Backbone = new BackboneSpec { Device = "cpu" } });
+        var report = FeatureExtractor.Run(new ExtractionOptions { Data = TestPaths.CatsVsDogs, Out = fixture.Root, Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } });
         Assert.Equal(0, report.Computed);
         Assert.Equal(1600, report.Splits.Sum(s => s.Reused));
     }

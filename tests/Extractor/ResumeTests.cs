@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
 using Pipeline.Tests.Support;
@@ -61,7 +62,7 @@ public sealed class ResumeTests
     {
         using var tmp = new TempDir();
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 4);
-        var options = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = "cpu" }, Batch = 4 };
+        var options = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu }, Batch = 4 };
         FeatureExtractor.Run(options);
 
         File.Copy(TestPaths.Photo("train", "cat", 100), Path.Combine(data, "cat", "cat.1.jpg"), overwrite: true);   // same name, new content
@@ -81,18 +82,18 @@ public sealed class ResumeTests
     {
         using var tmp = new TempDir();
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2);
-        var squash = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = "cpu", Resize = ResizeMode.Squash } };
+        var squash = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu, Resize = ResizeMode.Squash } };
         FeatureExtractor.Run(squash);
 
         var crop = squash with { Backbone = squash.Backbone with { Resize = ResizeMode.Crop } };
-        var e = Assert.Throws<PipelineException>(() => FeatureExtractor.Run(crop));
-        Assert.Equal(ExitCode.CacheMismatch, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => FeatureExtractor.Run(crop));
+        Assert.Equal(ExitCode.CacheMismatch, Reported.Of(e).Code);
         Assert.Contains("resize=Squash", e.Message);
         Assert.Contains("resize=Crop", e.Message);
-        Assert.Contains("--force", e.Hint);
+        Assert.Contains("--force", Reported.Of(e).Hint);
 
         var half = squash with { Dtype = "float16" };
-        Assert.Equal(ExitCode.CacheMismatch, Assert.Throws<PipelineException>(() => FeatureExtractor.Run(half)).ExitCode);
+        Assert.Equal(ExitCode.CacheMismatch, Reported.Of(Assert.ThrowsAny<PipelineException>(() => FeatureExtractor.Run(half))).Code);
 
         var forced = FeatureExtractor.Run(crop with { Force = true });
         Assert.Equal(4, forced.Computed);
@@ -104,7 +105,7 @@ public sealed class ResumeTests
     {
         using var tmp = new TempDir();
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2);
-        var options = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = "cpu" } };
+        var options = new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } };
         FeatureExtractor.Run(options);
 
         string other = tmp.Sub("resnet18-copy.onnx");
@@ -113,8 +114,8 @@ public sealed class ResumeTests
         model.DocString = "a different file: same graph, other bytes";
         File.WriteAllBytes(other, Google.Protobuf.MessageExtensions.ToByteArray(model));
 
-        var e = Assert.Throws<PipelineException>(() => FeatureExtractor.Run(options with { Backbone = options.Backbone with { Backbone = "resnet18", Model = other } }));
-        Assert.Equal(ExitCode.CacheMismatch, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => FeatureExtractor.Run(options with { Backbone = options.Backbone with { Backbone = "resnet18", Model = other } }));
+        Assert.Equal(ExitCode.CacheMismatch, Reported.Of(e).Code);
         Assert.Contains("backbone resnet18", e.Message);
         Assert.Contains(options.Out, e.Message);
     }
@@ -124,7 +125,7 @@ public sealed class ResumeTests
     {
         using var tmp = new TempDir();
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2);
-        var f32 = new ExtractionOptions { Data = data, Out = tmp.Sub("f32"), Backbone = new BackboneSpec { Device = "cpu" } };
+        var f32 = new ExtractionOptions { Data = data, Out = tmp.Sub("f32"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } };
         FeatureExtractor.Run(f32);
         FeatureExtractor.Run(f32 with { Out = tmp.Sub("f16"), Dtype = "float16" });
         using var a = FeatureCache.Open(tmp.Sub("f32"));

@@ -1,3 +1,4 @@
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
 using Pipeline.Head;
@@ -31,7 +32,7 @@ public sealed class ShardTests
         Assert.True(merged.ExitCode == 0, merged.Stderr);
         Assert.Contains("train: 2 shards merged, 6 rows", merged.Stdout);
 
-        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("single"), Backbone = new BackboneSpec { Device = "cpu" } });
+        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("single"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } });
         foreach (var split in new[] { "train", "test" })
         {
             using var a = FeatureCache.Open(sharded, split);
@@ -50,7 +51,7 @@ public sealed class ShardTests
         }
 
         using var train = FeatureCache.Open(sharded, "train");
-        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 2, Device = "cpu" });
+        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 2, Device = DeviceRequest.Cpu });
         Assert.Equal(6, head.Manifest.TrainImages);
     }
 
@@ -60,5 +61,5 @@ public sealed class ShardTests
     [InlineData("-1/3")]
     [InlineData("a/b")]
     public void BadShardIsRefused(string shard) =>
-        Assert.Equal(ExitCode.BadArgument, Assert.Throws<PipelineException>(() => Shard.Parse(shard)).ExitCode);
+        Assert.Equal(ExitCode.BadArgument, Reported.Of(Assert.ThrowsAny<PipelineException>(() => Shard.Parse(shard))).Code);
 }

@@ -1,6 +1,8 @@
+using Pipeline.Cli;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
 using Pipeline.Head;
+using Pipeline.Head.Composition;
 using Pipeline.Tests.Support;
 using TorchSharp;
 
@@ -19,7 +21,7 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var val = FeatureCache.Open(fixture.Root, "validation");
         using var test = FeatureCache.Open(fixture.Root, "test");
-        using var head = HeadTrainer.Train(train, val, new HeadOptions { Device = "cpu" });
+        using var head = HeadTrainer.Train(train, val, new HeadOptions { Device = DeviceRequest.Cpu });
         var evaluation = Evaluation.Run(head, test);
         Assert.True(evaluation.Accuracy >= 0.975, $"test accuracy {evaluation.Accuracy:P2} < 97.5%");
         Assert.InRange(evaluation.Accuracy, evaluation.AccuracyLow, evaluation.AccuracyHigh);
@@ -33,7 +35,7 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
         using var tmp = new TempDir();
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var val = FeatureCache.Open(fixture.Root, "validation");
-        var options = new HeadOptions { Epochs = 3, Seed = 7, Device = "cpu" };
+        var options = new HeadOptions { Epochs = 3, Seed = 7, Device = DeviceRequest.Cpu };
         using (var a = HeadTrainer.Train(train, val, options))
         using (var b = HeadTrainer.Train(train, val, options))
         {
@@ -55,18 +57,18 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
         using var val = FeatureCache.Open(fixture.Root, "validation");
         long Live() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
-        using (var warm = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 1, Device = "cpu" }))
+        using (var warm = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 1, Device = DeviceRequest.Cpu }))
         {
         }
 
         long before = Live();
         long afterShort, afterLong;
-        using (var shortRun = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 1, Device = "cpu" }))
+        using (var shortRun = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 1, Device = DeviceRequest.Cpu }))
         {
             afterShort = Live();
         }
 
-        using (var longRun = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 6, Device = "cpu" }))
+        using (var longRun = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 6, Device = DeviceRequest.Cpu }))
         {
             afterLong = Live();
             var features = new float[10 * train.FeatureLength];
@@ -88,14 +90,14 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
         using var tmp = new TempDir();
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var val = FeatureCache.Open(fixture.Root, "validation");
-        using (var head = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 4, Device = "cpu" }))
+        using (var head = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 4, Device = DeviceRequest.Cpu }))
         {
             head.Save(tmp.Path);
         }
 
         var png = File.ReadAllBytes(tmp.Sub(TrainedHead.CurvesFile));
         Assert.True(png.Length > 5000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
-        using var loaded = TrainedHead.Load(tmp.Path, "cpu");
+        using var loaded = TrainedHead.Load(tmp.Path, DeviceRequest.Cpu);
         Assert.Equal(["cat", "dog"], loaded.Manifest.Classes);
         Assert.Equal(4, loaded.Manifest.History.Count);
         Assert.InRange(loaded.Manifest.BestEpoch, 1, 4);
@@ -108,7 +110,7 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
     {
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var val = FeatureCache.Open(fixture.Root, "validation");
-        using var head = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 40, Patience = 2, Device = "cpu" });
+        using var head = HeadTrainer.Train(train, val, new HeadOptions { Epochs = 40, Patience = 2, Device = DeviceRequest.Cpu });
         var h = head.Manifest.History;
         Assert.True(h.Count < 40, "patience 2 should stop long before 40 epochs");
         Assert.Equal(h.Count, head.Manifest.BestEpoch + 2);
@@ -123,8 +125,8 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
     {
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var val = FeatureCache.Open(fixture.Root, "validation");
-        using var linear = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [], Epochs = 5, Device = "cpu" });
-        using var deep = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [512, 128], Epochs = 5, Device = "cpu" });
+        using var linear = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [], Epochs = 5, Device = DeviceRequest.Cpu });
+        using var deep = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [512, 128], Epochs = 5, Device = DeviceRequest.Cpu });
         Assert.Single(linear.Model.LinearLayers());
         Assert.Equal(3, deep.Model.LinearLayers().Count);
         Assert.True(linear.Manifest.History.Max(r => r.ValAccuracy!.Value) > 0.95);
@@ -137,10 +139,10 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
     {
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var test = FeatureCache.Open(fixture.Root, "test");
-        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 5, Device = "cpu" });
+        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 5, Device = DeviceRequest.Cpu });
         var rows = Enumerable.Range(0, 40).Select(i => i * 10).ToArray();
         var files = rows.Select(r => Path.Combine(TestPaths.CatsVsDogs, "test", test.Manifest.Items[r].Path)).ToList();
-        using var predictor = new Predictor(head, new BackboneSpec { Device = "cpu" });
+        using var predictor = new Predictor(head, new BackboneSpec { Device = DeviceRequest.Cpu });
         var (fromImages, skipped) = predictor.Probabilities(files);
         Assert.All(skipped, s => Assert.Null(s));
 
@@ -159,12 +161,12 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
         using var tmp = new TempDir();
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2, first: 4001, split: "test");
         // The fixture (and so the head) uses resnet18's default crop; this cache squashes.
-        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("crop"), Backbone = new BackboneSpec { Device = "cpu", Resize = ResizeMode.Squash } });
+        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("crop"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu, Resize = ResizeMode.Squash } });
         using var train = FeatureCache.Open(fixture.Root, "train");
-        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 1, Device = "cpu" });
+        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 1, Device = DeviceRequest.Cpu });
         using var crop = FeatureCache.Open(tmp.Sub("crop"));
-        var e = Assert.Throws<PipelineException>(() => Evaluation.Run(head, crop));
-        Assert.Equal(ExitCode.CacheMismatch, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => Evaluation.Run(head, crop));
+        Assert.Equal(ExitCode.CacheMismatch, Reported.Of(e).Code);
         Assert.Contains("resize=Crop", e.Message);
         Assert.Contains("resize=Squash", e.Message);
     }
@@ -178,7 +180,7 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
     public void TwentyTrainingsUnderGcPressureCompleteAndMatchTheQuietRun()
     {
         using var train = FeatureCache.Open(fixture.Root, "train");
-        var options = new HeadOptions { Epochs = 2, Seed = 3, Device = "cpu" };
+        var options = new HeadOptions { Epochs = 2, Seed = 3, Device = DeviceRequest.Cpu };
         float[] quiet;
         using (var head = HeadTrainer.Train(train, null, options))
         {
@@ -215,8 +217,8 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
     public void DivergingTrainingStopsWithAClearErrorNamingTheLearningRate()
     {
         using var train = FeatureCache.Open(fixture.Root, "train");
-        var e = Assert.Throws<PipelineException>(() => HeadTrainer.Train(train, null, new HeadOptions { Epochs = 3, LearningRate = 1e30, Device = "cpu" }));
-        Assert.Equal(ExitCode.Diverged, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => HeadTrainer.Train(train, null, new HeadOptions { Epochs = 3, LearningRate = 1e30, Device = DeviceRequest.Cpu }));
+        Assert.Equal(ExitCode.Diverged, Reported.Of(e).Code);
         Assert.Contains("diverged", e.Message);
         Assert.Contains("1E+30", e.Message, StringComparison.OrdinalIgnoreCase);
     }

@@ -12,11 +12,11 @@ public sealed class TrainFromCacheOnlyTests
     {
         using var tmp = new TempDir();
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 10);
-        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = "cpu" } });
+        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } });
         Directory.Delete(data, recursive: true);
 
         using var cache = FeatureCache.Open(tmp.Sub("cache"));
-        using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 5, Device = "cpu" });
+        using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 5, Device = DeviceRequest.Cpu });
         Assert.Equal(5, head.Manifest.History.Count);
         Assert.True(head.Manifest.History[^1].TrainAccuracy > 0.9);
 

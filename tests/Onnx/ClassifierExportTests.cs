@@ -2,7 +2,9 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Tooling;
 using Pipeline.Head;
+using Pipeline.Head.Composition;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Onnx;
@@ -20,7 +22,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
     {
         using var tmp = new TempDir();
         using var train = FeatureCache.Open(fixture.Root, "train");
-        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 4, Device = "cpu" });
+        using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 4, Device = DeviceRequest.Cpu });
         string onnx = tmp.Sub("classifier.onnx");
         ClassifierExport.Export(head, new BackboneSpec(), onnx);
 
@@ -39,7 +41,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
             }
         }
 
-        using var predictor = new Predictor(head, new BackboneSpec { Device = "cpu" });
+        using var predictor = new Predictor(head, new BackboneSpec { Device = DeviceRequest.Cpu });
         var (expected, skipped) = predictor.Probabilities(files);
         Assert.All(skipped, s => Assert.Null(s));
 
@@ -67,5 +69,72 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         var fromNode = JsonSerializer.Deserialize<float[]>(node.Stdout)!;
         double worstNode = fromNode.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
         Assert.True(worstNode < 1e-4, $"largest probability difference onnxruntime-node vs predict: {worstNode}");
+
+        // A runtime that is not ONNX Runtime at all: OpenCV's DNN module (Debian's python3-opencv 4.6).
+        var fromOpenCv = OpenCvProbabilities(onnx, tmp.Sub("pixels.u8"), 12, 224, 224);
+        double worstCv = fromOpenCv.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worstCv < 1e-3, $"largest probability difference OpenCV DNN vs predict: {worstCv}");
+    }
+
+    /// <summary>
+    /// A BGR backbone (caffe preprocessing: channel swap and mean subtraction, as Keras' VGG16 expects):
+    /// the swap is built from Split and Concat, which OpenCV's DNN loads (it refuses Gather), and OpenCV,
+    /// ONNX Runtime and predict agree on the probabilities.
+    /// </summary>
+    [Fact]
+    public void BgrBackboneExportRunsInOpenCvAndOnnxRuntimeAlike()
+    {
+        using var tmp = new TempDir();
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 4);
+        string tiny = tmp.Sub("tiny.onnx");
+        SynthModels.Save(SynthModels.TinyCnn(seed: 3), tiny);
+        var spec = new BackboneSpec { Backbone = tiny, Preprocess = "caffe", Device = DeviceRequest.Cpu };
+        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = spec });
+        using var cache = FeatureCache.Open(tmp.Sub("cache"));
+        using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu });
+        string onnx = tmp.Sub("classifier.onnx");
+        ClassifierExport.Export(head, new BackboneSpec { Backbone = tiny }, onnx);
+
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "Gather");
+        Assert.Contains(model.Graph.Node, n => n.OpType == "Split");
+
+        const int n = 4, size = 64;
+        var files = new List<string>();
+        var pixels = new byte[n * size * size * 3];
+        for (int i = 0; i < n; i++)
+        {
+            string png = BadImages.Reencode(TestPaths.Photo("test", i % 2 == 0 ? "cat" : "dog", 4001 + i), tmp.Sub($"{i}.png"), "PNG", size, size);
+            files.Add(png);
+            var image = BadImages.DecodeFull(png);
+            for (int p = 0; p < size * size; p++)
+            {
+                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * size * size * 3) + (p * 3), 3));
+            }
+        }
+
+        using var predictor = new Predictor(head, new BackboneSpec { Backbone = tiny, Device = DeviceRequest.Cpu });
+        var (expected, _) = predictor.Probabilities(files);
+        File.WriteAllBytes(tmp.Sub("pixels.u8"), pixels);
+        var fromOpenCv = OpenCvProbabilities(onnx, tmp.Sub("pixels.u8"), n, size, size);
+        using var session = new InferenceSession(onnx);
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [n, size, size, 3]);
+        using var results = session.Run(new RunOptions(), ["image"], [input], ["probabilities"]);
+        var fromOrt = results[0].GetTensorDataAsSpan<float>().ToArray();
+        Assert.True(fromOrt.Zip(expected, (a, b) => Math.Abs(a - b)).Max() < 1e-4, "ONNX Runtime vs predict");
+        Assert.True(fromOpenCv.Zip(expected, (a, b) => Math.Abs(a - b)).Max() < 1e-3, "OpenCV DNN vs predict");
+    }
+
+    private static float[] OpenCvProbabilities(string onnx, string pixels, int n, int h, int w)
+    {
+        var r = Python.Run("""
+            import sys, json, numpy as np, cv2
+            net = cv2.dnn.readNetFromONNX(sys.argv[1])
+            n, h, w = map(int, sys.argv[3:6])
+            net.setInput(np.fromfile(sys.argv[2], dtype=np.uint8).reshape(n, h, w, 3))
+            print(json.dumps(net.forward().astype(float).ravel().tolist()))
+            """, onnx, pixels, $"{n}", $"{h}", $"{w}");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        return JsonSerializer.Deserialize<float[]>(r.Stdout)!;
     }
 }

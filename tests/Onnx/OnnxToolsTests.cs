@@ -1,6 +1,8 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
+using Pipeline.Cli;
 using Pipeline.Extractor;
+using Pipeline.Extractor.Tooling;
 using Pipeline.Extractor.Cache;
 using Pipeline.Extractor.Onnx;
 using Pipeline.Tests.Support;
@@ -52,8 +54,8 @@ public sealed class OnnxToolsTests
     public void CutAtAMissingTensorListsTheNearestNames()
     {
         using var tmp = new TempDir();
-        var e = Assert.Throws<PipelineException>(() => OnnxTools.Cut(ResNet18File, "Pooling395_Output", tmp.Sub("x.onnx")));
-        Assert.Equal(ExitCode.BadModel, e.ExitCode);
+        var e = Assert.ThrowsAny<PipelineException>(() => OnnxTools.Cut(ResNet18File, "Pooling395_Output", tmp.Sub("x.onnx")));
+        Assert.Equal(ExitCode.BadModel, Reported.Of(e).Code);
         Assert.Contains("nearest: Pooling395_Output_0", e.Message);
     }
 
@@ -116,13 +118,13 @@ public sealed class OnnxToolsTests
         var report = FeatureExtractor.Run(new ExtractionOptions
         {
             Data = data, Out = tmp.Sub("cache"), Batch = 4,
-            Backbone = new BackboneSpec { Backbone = tmp.Sub("tiny.onnx"), Preprocess = "imagenet", Device = "cpu" },
+            Backbone = new BackboneSpec { Backbone = tmp.Sub("tiny.onnx"), Preprocess = "imagenet", Device = DeviceRequest.Cpu },
         });
         Assert.Equal(6, report.Computed);
         Assert.Equal([32, 1, 1], FeatureCache.ReadManifest(tmp.Sub("cache")).Features.Shape);
         Assert.Equal(64, FeatureCache.ReadManifest(tmp.Sub("cache")).Preprocessing.Width);
 
-        var noPreprocess = Assert.Throws<PipelineException>(() => Backbone.Load(new BackboneSpec { Backbone = tmp.Sub("tiny.onnx"), Device = "cpu" }));
-        Assert.Contains("--preprocess", noPreprocess.Hint);
+        var noPreprocess = Assert.ThrowsAny<PipelineException>(() => Backbone.Load(new BackboneSpec { Backbone = tmp.Sub("tiny.onnx"), Device = DeviceRequest.Cpu }));
+        Assert.Contains("--preprocess", Reported.Of(noPreprocess).Hint);
     }
 }

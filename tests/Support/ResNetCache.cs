@@ -12,7 +12,7 @@ public sealed class ResNetCache : IDisposable
 
     public ResNetCache()
     {
-        Report = FeatureExtractor.Run(new ExtractionOptions { Data = TestPaths.CatsVsDogs, Out = Root, Backbone = new BackboneSpec { Device = "cpu" } });
+        Report = FeatureExtractor.Run(new ExtractionOptions { Data = TestPaths.CatsVsDogs, Out = Root, Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } });
     }
 
     public string Root => _dir.Sub("cache");

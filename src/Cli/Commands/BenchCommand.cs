@@ -1,78 +1,63 @@
-using System.ComponentModel;
-using Pipeline.Extractor;
-using Pipeline.Head;
 using Spectre.Console;
-using Spectre.Console.Cli;
+using System.CommandLine;
+using Pipeline.Cli.Options;
+using Pipeline.Extractor;
+using Pipeline.Extractor.Tooling;
+using Pipeline.Head.Composition;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class BenchSettings : BackboneSettings
+/// <summary><c>bench</c>: where extraction time goes on this machine: decode, preprocess, inference alone, end to end.</summary>
+internal static class BenchCommand
 {
-    [CommandOption("--data <DIR>")]
-    [Description("Images to measure on (a dataset folder or any folder of images).")]
-    public string Data { get; init; } = "";
+    public static readonly Option<string> Data = OptionValues.Text("--data", "DIR", "Images to measure on (a dataset folder or any folder of images).", required: true);
 
-    [CommandOption("--images <N>")]
-    [Description("Use at most N images.")]
-    [DefaultValue(256)]
-    public int Images { get; init; } = 256;
+    public static readonly Option<int> ImageCount = OptionValues.Int("--images", "N", "Use at most N images.", 256, 1);
 
-    [CommandOption("--batch <N>")]
-    [DefaultValue(32)]
-    public int Batch { get; init; } = 32;
+    public static readonly Option<int> Rounds = OptionValues.Int("--rounds", "N", "Alternating rounds of inference alone and end to end; medians are reported.", 3, 1, 100);
 
-    [CommandOption("--workers <N>")]
-    [DefaultValue(0)]
-    public int Workers { get; init; }
-
-    [CommandOption("--rounds <N>")]
-    [Description("Alternating rounds of inference alone and end to end; medians are reported.")]
-    [DefaultValue(3)]
-    public int Rounds { get; init; } = 3;
-
-    [CommandOption("--json")]
-    public bool Json { get; init; }
-
-    public override ValidationResult Validate() =>
-        Rounds < 1 ? ValidationResult.Error("--rounds must be at least 1")
-        : Data.Length == 0 ? ValidationResult.Error("--data DIR is required") : ValidationResult.Success();
-}
-
-/// <summary>Where extraction time goes on this machine: decode, preprocess, inference alone, end to end.</summary>
-public sealed class BenchCommand : Command<BenchSettings>
-{
-    public override int Execute(CommandContext context, BenchSettings settings, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        if (!Directory.Exists(settings.Data))
+        var command = new Command("bench", """
+            Measure decode, inference alone and end-to-end extraction on your images and device; writes no cache.
+            Example: pipeline bench --data ../shared/data/cats-vs-dogs-small/train --batch 32
+            """);
+        Compose.Add(command, [Data, ImageCount, Rounds, .. BackboneOptions.Source, .. BackboneOptions.Runtime, SharedOptions.Json]);
+        command.SetAction(r =>
         {
-            throw new PipelineException($"--data '{settings.Data}': no such folder", "pass a folder of images", ExitCode.BadArgument);
-        }
+            string data = r.GetValue(Data)!;
+        if (!Directory.Exists(data))
+            {
+                return ErrorReporter.Report($"--data '{data}': no such folder", "pass a folder of images", ExitCode.BadArgument);
+            }
 
-        var files = Predictor.ExpandPaths([settings.Data]).Take(settings.Images).ToList();
-        if (files.Count == 0)
-        {
-            throw new PipelineException($"--data '{settings.Data}' holds no images", "pass a folder of .jpg/.png images", ExitCode.BadArgument);
-        }
+            var files = Predictor.ExpandPaths([data]).Take(r.GetValue(ImageCount)).ToList();
+            if (files.Count == 0)
+            {
+                return ErrorReporter.Report($"--data '{data}' holds no images", "pass a folder of .jpg/.png images", ExitCode.BadArgument);
+            }
 
-        using var backbone = Backbone.Load(settings.ToSpec(), line => Console.Error.WriteLine(line));
-        double peak = backbone.IsCuda ? double.NaN : FmaPeak.MeasureGflops(seconds: 1.0);
-        var r = ThroughputBench.Run(backbone, files, settings.Batch, settings.Workers, settings.Rounds);
-        if (settings.Json)
-        {
-            Output.WriteJson(new { Report = r, r.EndToEndOverInference, Shares = new { r.Shares.Decode, r.Shares.Preprocess, r.Shares.Inference }, PeakGflops = peak });
+            using var backbone = Backbone.Load(BackboneOptions.Bind(r), line => Console.Error.WriteLine(line));
+            double peak = backbone.IsCuda ? double.NaN : FmaPeak.MeasureGflops(seconds: 1.0);
+            var b = ThroughputBench.Run(backbone, files, r.GetValue(BackboneOptions.Batch), r.GetValue(BackboneOptions.Workers), r.GetValue(Rounds));
+            if (r.GetValue(SharedOptions.Json))
+            {
+                Output.WriteJson(new { Report = b, b.EndToEndOverInference, Shares = new { b.Shares.Decode, b.Shares.Preprocess, b.Shares.Inference }, PeakGflops = peak });
+                return 0;
+            }
+
+            var table = Output.Table("stage", "img/s", "share of 1-thread time");
+            table.AddRow("decode (read, hash, decode), 1 thread", $"{b.DecodeImagesPerSecond:F1}", $"{b.Shares.Decode:P1}");
+            table.AddRow("resize + normalise, 1 thread", $"{b.PreprocessImagesPerSecond:F1}", $"{b.Shares.Preprocess:P1}");
+            table.AddRow($"inference alone, batch {b.Batch} (median of {b.Rounds})", $"{b.InferenceImagesPerSecond:F1}", $"{b.Shares.Inference:P1}");
+            table.AddRow($"end to end, {b.Workers} decode workers (median of {b.Rounds})", $"{b.EndToEndImagesPerSecond:F1}", "");
+            Output.Write(table);
+            double achieved = b.GflopsPerImage * b.EndToEndImagesPerSecond;
+            string flops = double.IsNaN(b.GflopsPerImage) ? "" : $", {b.GflopsPerImage:F2} GFLOPs/image = {achieved:F0} GFLOPS end to end"
+                + (double.IsNaN(peak) ? "" : $" ({achieved / peak:P0} of the {peak:F0} GFLOPS fp32 FMA peak measured)");
+            Console.Out.WriteLine($"{b.Backbone}{(b.Synthetic ? " [synthetic: random weights, speed only]" : "")} on {b.Device}, {b.Images} images: end to end / inference alone = {b.EndToEndOverInference:F3}{flops}");
             return 0;
-        }
-
-        var table = Output.Table("stage", "img/s", "share of 1-thread time");
-        table.AddRow("decode (read, hash, decode), 1 thread", $"{r.DecodeImagesPerSecond:F1}", $"{r.Shares.Decode:P1}");
-        table.AddRow("resize + normalise, 1 thread", $"{r.PreprocessImagesPerSecond:F1}", $"{r.Shares.Preprocess:P1}");
-        table.AddRow($"inference alone, batch {r.Batch} (median of {r.Rounds})", $"{r.InferenceImagesPerSecond:F1}", $"{r.Shares.Inference:P1}");
-        table.AddRow($"end to end, {r.Workers} decode workers (median of {r.Rounds})", $"{r.EndToEndImagesPerSecond:F1}", "");
-        Output.Write(table);
-        double achieved = r.GflopsPerImage * r.EndToEndImagesPerSecond;
-        string flops = double.IsNaN(r.GflopsPerImage) ? "" : $", {r.GflopsPerImage:F2} GFLOPs/image = {achieved:F0} GFLOPS end to end"
-            + (double.IsNaN(peak) ? "" : $" ({achieved / peak:P0} of the {peak:F0} GFLOPS fp32 FMA peak measured)");
-        Console.Out.WriteLine($"{r.Backbone}{(r.Synthetic ? " [synthetic: random weights, speed only]" : "")} on {r.Device}, {r.Images} images: end to end / inference alone = {r.EndToEndOverInference:F3}{flops}");
-        return 0;
+        });
+        return command;
     }
 }

@@ -1,42 +1,32 @@
-using System.ComponentModel;
+using Spectre.Console;
+using System.CommandLine;
+using Pipeline.Cli.Options;
 using Pipeline.Extractor.Cache;
 using Pipeline.Head;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class EvaluateSettings : CommandSettings
+/// <summary><c>evaluate</c>: a head on cached features, with the accuracy's 95 % interval.</summary>
+internal static class EvaluateCommand
 {
-    [CommandOption("--head <HEAD>")]
-    public string Head { get; init; } = "";
+    public static readonly Option<string> Cache = OptionValues.Text("--cache", "CACHE", "Features to evaluate on: a cache, or a split root (then its test split).", required: true);
 
-    [CommandOption("--cache <CACHE>")]
-    [Description("Features to evaluate on: a cache, or a split root (then its test split).")]
-    public string Cache { get; init; } = "";
-
-    [CommandOption("--json")]
-    public bool Json { get; init; }
-
-    [CommandOption("--tta <KIND>")]
-    [Description("flip: average each image with its mirror (the cache must hold mirrors: extract --tta flip).")]
-    public string? Tta { get; init; }
-
-    public override ValidationResult Validate() =>
-        Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
-        : Cache.Length == 0 ? ValidationResult.Error("--cache CACHE is required")
-        : ValidationResult.Success();
-}
-
-public sealed class EvaluateCommand : Command<EvaluateSettings>
-{
-    public override int Execute(CommandContext context, EvaluateSettings settings, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        using var head = TrainedHead.Load(settings.Head);
-        using var cache = FeatureCache.Open(settings.Cache, null, "test");
-        var evaluation = Evaluation.Run(head, cache, TtaOption.IsFlip(settings.Tta));
-        Print(evaluation, settings.Json);
-        return 0;
+        var command = new Command("evaluate", """
+            Accuracy (with its 95 % Wilson interval), per-class precision/recall/F1 and the confusion matrix of a head on cached features.
+            Example: pipeline evaluate --head head --cache cache/test
+            """);
+        Compose.Add(command, [SharedOptions.Head, Cache, SharedOptions.Tta, SharedOptions.Json]);
+        command.SetAction(r =>
+        {
+            using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
+            using var cache = FeatureCache.Open(r.GetValue(Cache)!, null, "test");
+            var evaluation = Evaluation.Run(head, cache, r.GetValue(SharedOptions.Tta));
+            Print(evaluation, r.GetValue(SharedOptions.Json));
+            return 0;
+        });
+        return command;
     }
 
     internal static void Print(Evaluation e, bool json)

@@ -1,39 +1,32 @@
-using System.ComponentModel;
+using System.CommandLine;
+using Pipeline.Cli.Options;
 using Pipeline.Extractor;
 using Pipeline.Head;
-using Spectre.Console;
-using Spectre.Console.Cli;
+using Pipeline.Head.Composition;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class ExportSettings : CommandSettings
+/// <summary><c>export</c>: backbone + preprocessing + head as one ONNX file.</summary>
+internal static class ExportCommand
 {
-    [CommandOption("--head <HEAD>")]
-    public string Head { get; init; } = "";
+    public static readonly Option<string> Out = OptionValues.Text("--out", "FILE", "The one deployable ONNX file: image (N, H, W, 3) uint8 RGB in, probabilities out.", required: true);
 
-    [CommandOption("--out <FILE>")]
-    [Description("The one deployable ONNX file: image (N, H, W, 3) uint8 in, probabilities out.")]
-    public string Out { get; init; } = "";
-
-    [CommandOption("--backbone <NAME|FILE>")]
-    [Description("Where the head's backbone is (default: the name in head.json).")]
-    public string? Backbone { get; init; }
-
-    [CommandOption("--model <FILE>")]
-    public string? Model { get; init; }
-
-    public override ValidationResult Validate() =>
-        Head.Length == 0 || Out.Length == 0 ? ValidationResult.Error("--head and --out are required") : ValidationResult.Success();
-}
-
-public sealed class ExportCommand : Command<ExportSettings>
-{
-    public override int Execute(CommandContext context, ExportSettings settings, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        using var head = TrainedHead.Load(settings.Head, "cpu");
-        ClassifierExport.Export(head, new BackboneSpec { Backbone = settings.Backbone ?? head.Manifest.Backbone.Name, Model = settings.Model }, settings.Out);
-        var p = head.Manifest.Preprocessing;
-        Console.Out.WriteLine($"{settings.Out}: {new FileInfo(settings.Out).Length / 1e6:F1} MB; input '{ClassifierExport.InputName}' (N, {p.Height}, {p.Width}, 3) uint8 RGB, output '{ClassifierExport.OutputName}' (N, {head.Manifest.Classes.Count}): {string.Join(", ", head.Manifest.Classes)}");
-        return 0;
+        var command = new Command("export", """
+            Ship backbone + preprocessing + head as one ONNX file (uint8 RGB images in, probabilities out); ONNX Runtime and OpenCV DNN load it.
+            Example: pipeline export --head work/head --out classifier.onnx
+            """);
+        Compose.Add(command, [SharedOptions.Head, Out, BackboneOptions.Backbone, BackboneOptions.Model]);
+        command.SetAction(r =>
+        {
+            string outFile = r.GetValue(Out)!;
+            using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!, DeviceRequest.Cpu);
+            ClassifierExport.Export(head, BackboneOptions.Bind(r, fallback: head.Manifest.Backbone.Name) with { Device = DeviceRequest.Cpu }, outFile);
+            var p = head.Manifest.Preprocessing;
+            Console.Out.WriteLine($"{outFile}: {new FileInfo(outFile).Length / 1e6:F1} MB; input '{ClassifierExport.InputName}' (N, {p.Height}, {p.Width}, 3) uint8 RGB, output '{ClassifierExport.OutputName}' (N, {head.Manifest.Classes.Count}): {string.Join(", ", head.Manifest.Classes)}");
+            return 0;
+        });
+        return command;
     }
 }

@@ -13,7 +13,7 @@ internal static class HeadTraining
 
     public sealed record SweepRow(string Params, double? ValAccuracy, double ValLoss, int BestEpoch, double Seconds);
 
-    public static Result Run(string cachePath, string? valPath, string outDir, HeadSettings settings, bool quiet)
+    public static Result Run(string cachePath, string? valPath, string outDir, System.CommandLine.ParseResult parsed, bool quiet)
     {
         using var train = FeatureCache.Open(cachePath, null, "train");
         using var val = OpenValidation(cachePath, valPath);
@@ -22,7 +22,8 @@ internal static class HeadTraining
             Console.Error.WriteLine("warning: these features come from a synthetic backbone with random weights: accuracy means nothing");
         }
 
-        var grid = settings.Sweep is null ? [settings.ToOptions()] : SweepGrid.Expand(settings.Sweep, settings.ToOptions());
+        var baseline = Options.HeadTrainingOptions.Bind(parsed);
+        var grid = parsed.GetValue(Options.HeadTrainingOptions.Sweep) is { } sweep ? SweepGrid.Expand(sweep, baseline) : [baseline];
         var rows = new List<SweepRow>();
         TrainedHead? best = null;
         foreach (var options in grid)

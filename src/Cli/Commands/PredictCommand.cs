@@ -1,110 +1,81 @@
-using System.ComponentModel;
+using System.CommandLine;
 using System.Globalization;
-using Pipeline.Extractor;
+using Pipeline.Cli.Options;
 using Pipeline.Head;
+using Pipeline.Head.Composition;
 using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class PredictSettings : CommandSettings
+/// <summary><c>predict</c>: new images through the head's backbone, then the head.</summary>
+internal static class PredictCommand
 {
-    [CommandOption("--head <HEAD>")]
-    public string Head { get; init; } = "";
+    public static readonly Argument<string[]> Paths = new("PATH") { Description = "Image files or folders.", Arity = ArgumentArity.OneOrMore };
 
-    [CommandArgument(0, "<PATH>")]
-    [Description("Image files or folders.")]
-    public string[] Paths { get; init; } = [];
+    public static readonly Option<int> Top = OptionValues.Int("--top", "K", "How many classes to print per image, most likely first.", 1, 1);
 
-    [CommandOption("--top <K>")]
-    [DefaultValue(1)]
-    public int Top { get; init; } = 1;
+    public static readonly Option<bool> CsvOutput = OptionValues.Flag("--csv", "Print file,rank,class,probability,skipped rows.");
 
-    [CommandOption("--backbone <NAME|FILE>")]
-    [Description("Override where the head's backbone is loaded from (default: the name in head.json).")]
-    public string? Backbone { get; init; }
-
-    [CommandOption("--model <FILE>")]
-    [Description("Model file for the head's backbone preset (vgg16).")]
-    public string? Model { get; init; }
-
-    [CommandOption("--device <DEVICE>")]
-    [DefaultValue("auto")]
-    public string Device { get; init; } = "auto";
-
-    [CommandOption("--batch <N>")]
-    [DefaultValue(32)]
-    public int Batch { get; init; } = 32;
-
-    [CommandOption("--json")]
-    public bool Json { get; init; }
-
-    [CommandOption("--csv")]
-    public bool Csv { get; init; }
-
-    [CommandOption("--tta <KIND>")]
-    [Description("flip: average each image's probabilities with its mirror's.")]
-    public string? Tta { get; init; }
-
-    public override ValidationResult Validate() =>
-        Head.Length == 0 ? ValidationResult.Error("--head HEAD is required")
-        : Paths.Length == 0 ? ValidationResult.Error("give at least one image file or folder")
-        : Top < 1 ? ValidationResult.Error("--top must be at least 1")
-        : ValidationResult.Success();
-}
-
-public sealed class PredictCommand : Command<PredictSettings>
-{
-    public override int Execute(CommandContext context, PredictSettings settings, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        using var head = TrainedHead.Load(settings.Head);
-        var files = Predictor.ExpandPaths(settings.Paths);
-        var missing = files.FirstOrDefault(f => !File.Exists(f));
-        if (missing is not null)
+        var command = new Command("predict", """
+            Classify new images (files or folders) with a trained head: backbone, then head.
+            Example: pipeline predict --head head photo.jpg more-photos/ --top 2
+            """);
+        command.Add(Paths);
+        Compose.Add(command, [SharedOptions.Head, Top, BackboneOptions.Backbone, BackboneOptions.Model, BackboneOptions.Device, BackboneOptions.Threads, BackboneOptions.Batch, SharedOptions.Tta, SharedOptions.Json, CsvOutput]);
+        command.SetAction(r =>
         {
-            throw new PipelineException($"no such file or folder: '{missing}'", "pass image files or folders that exist", ExitCode.BadArgument);
-        }
-
-        var spec = new BackboneSpec { Backbone = settings.Backbone ?? head.Manifest.Backbone.Name, Model = settings.Model, Device = settings.Device };
-        using var predictor = new Predictor(head, spec, line => Console.Error.WriteLine(line));
-        var predictions = predictor.Predict(files, settings.Top, settings.Batch, TtaOption.IsFlip(settings.Tta));
-        if (settings.Json)
-        {
-            Output.WriteJson(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));
-        }
-        else if (settings.Csv)
-        {
-            Console.Out.WriteLine("file,rank,class,probability,skipped");
-            foreach (var p in predictions)
+        using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
+            var files = Predictor.ExpandPaths(r.GetValue(Paths)!);
+            var missing = files.FirstOrDefault(f => !File.Exists(f));
+            if (missing is not null)
             {
-                if (p.Skipped is not null)
-                {
-                    Console.Out.WriteLine($"{Csv(p.File)},,,,{Csv(p.Skipped)}");
-                }
-
-                for (int r = 0; r < p.Top.Count; r++)
-                {
-                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Csv(p.File)},{r + 1},{Csv(p.Top[r].Class)},{p.Top[r].Probability:R},"));
-                }
-            }
-        }
-        else
-        {
-            var table = Output.Table("file", "prediction");
-            foreach (var p in predictions)
-            {
-                table.AddRow(Markup.Escape(p.File), Markup.Escape(p.Skipped is { } s ? $"skipped: {s}" : string.Join("  ", p.Top.Select(t => $"{t.Class} {t.Probability:P1}"))));
+                return ErrorReporter.Report($"no such file or folder: '{missing}'", "pass image files or folders that exist", ExitCode.BadArgument);
             }
 
-            Output.Write(table);
-        }
+            var spec = BackboneOptions.Bind(r, fallback: head.Manifest.Backbone.Name);
+            using var predictor = new Predictor(head, spec, line => Console.Error.WriteLine(line));
+            var predictions = predictor.Predict(files, r.GetValue(Top), r.GetValue(BackboneOptions.Batch), r.GetValue(SharedOptions.Tta));
+            if (r.GetValue(SharedOptions.Json))
+            {
+                Output.WriteJson(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));
+            }
+            else if (r.GetValue(CsvOutput))
+            {
+                Console.Out.WriteLine("file,rank,class,probability,skipped");
+                foreach (var p in predictions)
+                {
+                    if (p.Skipped is not null)
+                    {
+                        Console.Out.WriteLine($"{Csv(p.File)},,,,{Csv(p.Skipped)}");
+                    }
 
-        foreach (var p in predictions.Where(p => p.Skipped is not null))
-        {
-            Console.Error.WriteLine($"skipped {p.File}: {p.Skipped}");
-        }
+                    for (int rank = 0; rank < p.Top.Count; rank++)
+                    {
+                        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Csv(p.File)},{rank + 1},{Csv(p.Top[rank].Class)},{p.Top[rank].Probability:R},"));
+                    }
+                }
+            }
+            else
+            {
+                var table = Output.Table("file", "prediction");
+                foreach (var p in predictions)
+                {
+                    table.AddRow(Markup.Escape(p.File), Markup.Escape(p.Skipped is { } s ? $"skipped: {s}" : string.Join("  ", p.Top.Select(t => $"{t.Class} {t.Probability:P1}"))));
+                }
 
-        return 0;
+                Output.Write(table);
+            }
+
+            foreach (var p in predictions.Where(p => p.Skipped is not null))
+            {
+                Console.Error.WriteLine($"skipped {p.File}: {p.Skipped}");
+            }
+
+            return 0;
+        });
+        return command;
     }
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;

@@ -1,108 +1,59 @@
-using System.ComponentModel;
+using Spectre.Console;
+using System.CommandLine;
+using Pipeline.Cli.Options;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
 using Pipeline.Head;
-using Spectre.Console;
-using Spectre.Console.Cli;
 
 namespace Pipeline.Cli.Commands;
 
-public sealed class RunSettings : HeadSettings
+/// <summary><c>run</c>: extract (all splits) → train → evaluate on test, with one summary at the end. Takes every extract and train option under the same name.</summary>
+internal static class RunCommand
 {
-    [CommandOption("--data <DIR>")]
-    [Description("Images: class-per-folder, or split folders (train/, validation/, test/).")]
-    public string Data { get; init; } = "";
+    public static readonly Option<string> Out = OptionValues.Text("--out", "WORK", "Work folder: WORK/cache (features) and WORK/head (the trained head).", required: true);
 
-    [CommandOption("--out <WORK>")]
-    [Description("Work folder: WORK/cache (features) and WORK/head (the trained head).")]
-    public string Out { get; init; } = "";
-
-    [CommandOption("--backbone <NAME|FILE>")]
-    [DefaultValue("resnet18")]
-    public string Backbone { get; init; } = "resnet18";
-
-    [CommandOption("--model <FILE>")]
-    public string? Model { get; init; }
-
-    [CommandOption("--preprocess <KIND>")]
-    public string? Preprocess { get; init; }
-
-    [CommandOption("--device <DEVICE>")]
-    [DefaultValue("auto")]
-    public string Device { get; init; } = "auto";
-
-    [CommandOption("--batch <N>")]
-    [DefaultValue(32)]
-    public int Batch { get; init; } = 32;
-
-    [CommandOption("--workers <N>")]
-    [DefaultValue(0)]
-    public int Workers { get; init; }
-
-    [CommandOption("--force")]
-    public bool Force { get; init; }
-
-    [CommandOption("--augment <K>")]
-    [Description("Cache K random views of each training image (see extract --help).")]
-    [DefaultValue(0)]
-    public int Augment { get; init; }
-
-    [CommandOption("--augment-seed <S>")]
-    [DefaultValue(0)]
-    public int AugmentSeed { get; init; }
-
-    [CommandOption("--tta <KIND>")]
-    [Description("flip: cache mirrors of validation/test images and evaluate with test-time flips.")]
-    public string? Tta { get; init; }
-
-    [CommandOption("--quiet")]
-    public bool Quiet { get; init; }
-
-    [CommandOption("--json")]
-    public bool Json { get; init; }
-
-    public override ValidationResult Validate() =>
-        Data.Length == 0 ? ValidationResult.Error("--data DIR is required")
-        : Out.Length == 0 ? ValidationResult.Error("--out WORK is required")
-        : ValidationResult.Success();
-}
-
-/// <summary>extract (all splits) → train → evaluate on test, with one summary at the end.</summary>
-public sealed class RunCommand : Command<RunSettings>
-{
-    public override int Execute(CommandContext context, RunSettings settings, CancellationToken cancellationToken)
+    public static Command Create()
     {
-        string cacheDir = Path.Combine(settings.Out, "cache"), headDir = Path.Combine(settings.Out, "head");
-        var extraction = FeatureExtractor.Run(new ExtractionOptions
-        {
-            Data = settings.Data, Out = cacheDir, Batch = settings.Batch, Workers = settings.Workers, Force = settings.Force,
-            Augment = settings.Augment > 0 ? new Augmentation { Views = settings.Augment, Seed = settings.AugmentSeed } : null,
-            MirrorViews = TtaOption.IsFlip(settings.Tta),
-            Backbone = new BackboneSpec { Backbone = settings.Backbone, Model = settings.Model, Preprocess = settings.Preprocess, Device = settings.Device },
-        }, new ConsoleProgress(settings.Quiet || settings.Json), cancellationToken);
-        if (!settings.Json)
+        var command = new Command("run", """
+            The whole job: extract features (all splits), train a head, evaluate it on the test split.
+            Example: pipeline run --data ../shared/data/cats-vs-dogs-small --out work
+            Example: pipeline run --data PetImages --split train=0.8,validation=0.1,test=0.1 --sample 500 --out work-small
+            """);
+        Compose.Add(command, [.. ExtractionOptionGroup.All, .. BackboneOptions.Source, .. BackboneOptions.Runtime, .. AugmentationOptions.All,
+            .. HeadTrainingOptions.All, .. SharedOptions.Output, Out]);
+        command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
+        return command;
+    }
+
+    private static int Execute(ParseResult r, CancellationToken cancel)
+    {
+        string work = r.GetValue(Out)!;
+        bool json = r.GetValue(SharedOptions.Json), quiet = r.GetValue(SharedOptions.Quiet) || json, tta = r.GetValue(SharedOptions.Tta);
+        string cacheDir = Path.Combine(work, "cache"), headDir = Path.Combine(work, "head");
+        var extraction = FeatureExtractor.Run(ExtractionOptionGroup.Bind(r, cacheDir), new ConsoleProgress(quiet), cancel);
+        if (!json)
         {
             ExtractionSummary.Print(extraction, json: false);
         }
 
         bool hasSplits = FeatureCache.TryReadSplitRoot(cacheDir) is not null;
-        var training = HeadTraining.Run(cacheDir, null, headDir, settings, settings.Quiet || settings.Json);
+        var training = HeadTraining.Run(cacheDir, null, headDir, r, quiet);
         Evaluation? test = null;
         if (hasSplits && FeatureCache.TryReadSplitRoot(cacheDir)!.Splits.Contains("test"))
         {
-            using var head = TrainedHead.Load(headDir);
+            using var head = TrainedHead.Load(headDir, r.GetValue(HeadTrainingOptions.HeadDevice));
             using var cache = FeatureCache.Open(cacheDir, "test");
-            test = Evaluation.Run(head, cache, TtaOption.IsFlip(settings.Tta));
-            if (!settings.Json)
+            test = Evaluation.Run(head, cache, tta);
+            if (!json)
             {
                 EvaluateCommand.Print(test, json: false);
             }
         }
 
-        if (settings.Json)
+        if (json)
         {
             Output.WriteJson(new { Extraction = extraction, Training = training, Test = test });
-            return 0;
+            return ExitFor(r, extraction);
         }
 
         var summary = Output.Table("extraction", "head training", "validation accuracy", "test accuracy");
@@ -116,6 +67,10 @@ public sealed class RunCommand : Command<RunSettings>
             Console.Out.WriteLine("warning: synthetic backbone with random weights: these accuracies mean nothing");
         }
 
-        return 0;
+        return ExitFor(r, extraction);
     }
+
+    /// <summary>With --strict, a run that skipped files still trains and evaluates, then exits non-zero.</summary>
+    private static int ExitFor(ParseResult r, ExtractionReport extraction) =>
+        r.GetValue(ExtractionOptionGroup.Strict) && extraction.SkippedCount > 0 ? (int)ExitCode.SkippedFilesStrict : 0;
 }

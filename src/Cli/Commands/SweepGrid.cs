@@ -31,7 +31,7 @@ internal static class SweepGrid
         return key switch
         {
             "lr" => o with { LearningRate = Num() },
-            "hidden" => o with { Hidden = HeadSettings.ParseHidden(value, '+') },
+            "hidden" => o with { Hidden = Options.HeadTrainingOptions.ParseHidden(value, '+') },
             "dropout" => o with { Dropout = Num() },
             "weight-decay" or "wd" => o with { WeightDecay = Num() },
             "epochs" => o with { Epochs = (int)Num() },
@@ -43,6 +43,6 @@ internal static class SweepGrid
 
     private static double Bad(string term) => throw BadTerm(term);
 
-    private static PipelineException BadTerm(string term) => new($"--sweep term '{term}' is not KEY=V1,V2 with KEY one of lr, hidden, dropout, wd, epochs, batch, seed",
-        "e.g. --sweep \"lr=1e-3,3e-4 hidden=0,256 dropout=0.2,0.5\"", ExitCode.BadArgument);
+    private static InvalidSettingException BadTerm(string term) =>
+        new("sweep", term, "KEY=V1,V2,… with KEY one of lr, hidden, dropout, wd, epochs, batch, seed, e.g. \"lr=1e-3,3e-4 hidden=0,256 dropout=0.2,0.5\"");
 }

@@ -51,7 +51,19 @@ public sealed record CacheManifest
     /// <summary>"I/N" for one shard of a split, written by <c>extract --shard</c>; null for a whole split.</summary>
     public string? Shard { get; init; }
 
-    internal static readonly JsonSerializerOptions Json = new()
+    /// <summary>The split rule and sample that chose this split's images from a flat folder (<see cref="SplitRule"/>); null for split folders.</summary>
+    public string? Selection { get; init; }
+
+    /// <summary>The feature space of these rows: what a head trained on them, or a run extending them, must share.</summary>
+    [JsonIgnore]
+    public FeatureSpace Space => new()
+    {
+        Backbone = Backbone, Preprocessing = Preprocessing, Dtype = Features.Dtype, Classes = Classes,
+        Views = FeatureSpace.ViewsOf(Augmentation, Mirrors), Selection = Selection ?? FeatureSpace.FolderSelection,
+    };
+
+    /// <summary>How manifests (cache and head) are written: camelCase, indented, enums as names, nulls left out.</summary>
+    public static JsonSerializerOptions Json { get; } = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

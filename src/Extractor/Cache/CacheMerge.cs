@@ -25,7 +25,7 @@ public static class CacheMerge
         string shardsDir = Path.Combine(dir, ShardsFolder);
         if (!Directory.Exists(shardsDir))
         {
-            Throw.BadCache(dir, "has no shards/ folder", "run 'extract --shard I/N' for every I first");
+            Throw.BadCache(dir, "has no shards/ folder", "extract every shard I of N into it first");
         }
 
         // Each shard folder with its manifest and its parsed "I/N", parsed once and used for every check below.
@@ -35,7 +35,7 @@ public static class CacheMerge
             var m = FeatureCache.ReadManifest(shardDir);
             if (m.Shard is null || !Shard.TryParse(m.Shard, out var shard) || Path.GetFileName(shardDir) != shard.FolderName)
             {
-                Throw.BadCache(shardDir, $"manifest's shard field '{m.Shard}' is not I/N matching its folder name", "delete that shard folder and run its 'extract --shard I/N' again");
+                Throw.BadCache(shardDir, $"manifest's shard field '{m.Shard}' is not I/N matching its folder name", "delete that shard folder and extract that shard again");
                 return default;   // not reached: BadCache throws (definite assignment needs it)
             }
 
@@ -55,21 +55,18 @@ public static class CacheMerge
         {
             var missing = expected.Except(indexes);
             Throw.BadCache(dir, $"shards are incomplete: have {string.Join(", ", indexes)}, missing {string.Join(", ", missing)}",
-                "run the missing 'extract --shard I/N' tasks (a killed one resumes), then merge again");
+                "extract the missing shards (a killed one resumes), then merge again");
         }
 
         var first = shards[0].Manifest;
         foreach (var m in shards.Skip(1).Select(s => s.Manifest))
         {
-            if (m.Listing != first.Listing)
+            string difference = m.Listing != first.Listing
+                ? $"image listing {m.Listing?[..12]}, not {first.Listing?[..12]} (another data folder?)"
+                : m.Space.Mismatch(first.Space, FeatureAspects.All) ?? "";
+            if (difference.Length > 0)
             {
-                Throw.CacheMismatch(dir, "shards of different image listings (another data folder?):", $"shard {first.Shard} (listing {first.Listing?[..12]})", $"shard {m.Shard} (listing {m.Listing?[..12]})");
-            }
-
-            if (m.Backbone.Sha256 != first.Backbone.Sha256 || !m.Preprocessing.SameAs(first.Preprocessing) || m.Features.Dtype != first.Features.Dtype
-                || !m.Classes.SequenceEqual(first.Classes) || m.Augmentation?.Describe() != first.Augmentation?.Describe() || m.Mirrors != first.Mirrors)
-            {
-                Throw.CacheMismatch(dir, "shards of different backbones, preprocessing, dtype, classes or views:", $"shard {first.Shard} ({first.Backbone.Describe()})", $"shard {m.Shard} ({m.Backbone.Describe()})");
+                Throw.Mismatch(MismatchSite.Shards, $"shard {m.Shard} of cache '{dir}'", $"shard {first.Shard}", difference);
             }
         }
 

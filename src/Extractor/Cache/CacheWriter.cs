@@ -14,7 +14,7 @@ internal static class CacheWriter
     public const string FeaturesFile = "features.npy";
     public const string LabelsFile = "labels.npy";
 
-    public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, string dtype)
+    public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, string dtype, string? selection)
     {
         var split = plan.Split;
         string listing = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
@@ -81,6 +81,7 @@ internal static class CacheWriter
             Augmentation = plan.Augmentation,
             Mirrors = plan.Mirrors,
             Shard = plan.Shard?.ToString(),
+            Selection = selection,
         };
         PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
         return manifest;

@@ -60,7 +60,7 @@ public sealed unsafe partial class FeatureCache : IDisposable
         string manifestPath = Path.Combine(path, ManifestFile);
         if (!File.Exists(manifestPath))
         {
-            Throw.BadCache(path, "no manifest.json here", "run 'extract --data DIR --out CACHE' first, or point at the folder extract wrote (a killed extract is finished by running it again)");
+            Throw.BadCache(path, "no manifest.json here", "extract into it first, or point at the folder extract wrote (a killed extract is finished by running it again)");
         }
 
         var root = TryReadSplitRoot(path);
@@ -68,7 +68,7 @@ public sealed unsafe partial class FeatureCache : IDisposable
         {
             if (split is not null)
             {
-                Throw.BadCache(path, $"is a single cache, it has no split '{split}'", "drop the split option, or point at the root of a cache made from split folders");
+                Throw.BadCache(path, $"is a single cache, it has no split '{split}'", "point at the root of a cache with splits, or at this cache without naming a split");
             }
 
             return path;
@@ -102,7 +102,7 @@ public sealed unsafe partial class FeatureCache : IDisposable
         string path = Path.Combine(dir, ManifestFile);
         if (!File.Exists(path))
         {
-            Throw.BadCache(dir, "no manifest.json here", "run 'extract' first; a killed extract is finished by running the same command again");
+            Throw.BadCache(dir, "no manifest.json here", "extract into it first; a killed extract is finished by running the same command again");
         }
 
         CacheManifest? manifest;
@@ -148,7 +148,7 @@ public sealed unsafe partial class FeatureCache : IDisposable
             }
             catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                Throw.BadCache(Directory, e.Message, "run 'pipeline info --check' on it; delete the folder and run extract again (a finished cache is never half-written)");
+                Throw.BadCache(Directory, e.Message, "delete the folder and extract again (a finished cache is never half-written)");
             }
 
             rows += part.Rows;

@@ -139,6 +139,20 @@ internal sealed class PartialStore : IDisposable
 
     public static bool Exists(string cacheDir) => Directory.Exists(Path.Combine(cacheDir, FolderName));
 
+    /// <summary>The fingerprint of the unfinished run in <paramref name="cacheDir"/>, or null when its state is missing or unreadable.</summary>
+    public static string? ReadFingerprint(string cacheDir)
+    {
+        string statePath = Path.Combine(cacheDir, FolderName, "state.json");
+        try
+        {
+            return File.Exists(statePath) ? JsonSerializer.Deserialize<PartialState>(File.ReadAllText(statePath), StateJson)?.Fingerprint : null;
+        }
+        catch (JsonException)
+        {
+            return null;   // a damaged state is discarded by OpenOrCreate
+        }
+    }
+
     /// <summary>Writes to a temporary name, flushes, then renames: readers see the old file or the new one.</summary>
     public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
     {

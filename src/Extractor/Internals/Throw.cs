@@ -2,38 +2,34 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Pipeline.Extractor.Internals;
 
-/// <summary>Every user-facing error of the libraries, worded in one place.</summary>
+/// <summary>Every user-facing error of the Extractor, raised in one place; the CLI words the remedy.</summary>
 internal static class Throw
 {
     [DoesNotReturn]
-    public static void BadArgument(string message, string hint) =>
-        throw new PipelineException(message, hint, ExitCode.BadArgument);
+    public static void InvalidSetting(string setting, object value, string expected) =>
+        throw new InvalidSettingException(setting, Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "", expected);
 
     [DoesNotReturn]
-    public static void BadDataLayout(string folder, string problem, string hint) =>
-        throw new PipelineException($"data folder '{folder}': {problem}", hint, ExitCode.BadDataLayout);
+    public static void BadDataLayout(string folder, string problem, string? remedy = null) =>
+        throw new DataLayoutException(folder, problem, remedy);
 
     [DoesNotReturn]
-    public static void BadModel(string file, string problem, string hint, Exception? inner = null) =>
-        throw new PipelineException($"model '{file}': {problem}", hint, ExitCode.BadModel, inner);
+    public static void BadModel(string file, string problem, string? remedy = null, Exception? inner = null) =>
+        throw new ModelFileException(file, problem, remedy, inner);
 
     [DoesNotReturn]
-    public static void CacheMismatch(string cache, string what, string cached, string requested) =>
-        throw new PipelineException(
-            $"cache '{cache}' was made with {what} {cached}, not {requested}",
-            "use another --out folder, or add --force to rebuild this cache from scratch",
-            ExitCode.CacheMismatch);
+    public static void BadCache(string cache, string problem, string? remedy = null) =>
+        throw new CacheException(cache, problem, remedy);
 
     [DoesNotReturn]
-    public static void BadCache(string cache, string problem, string hint) =>
-        throw new PipelineException($"cache '{cache}': {problem}", hint, ExitCode.BadCache);
+    public static void Mismatch(MismatchSite site, string found, string expected, string difference) =>
+        throw new FeatureSpaceMismatchException(site, found, expected, difference);
 
     [DoesNotReturn]
     public static void CacheLocked(string cache, Exception inner) =>
-        throw new PipelineException($"cache '{cache}' is being written by another extract right now",
-            "wait for it to finish, or pass another --out folder (shards of one job each write their own shards/I-of-N folder)", ExitCode.CacheLocked, inner);
+        throw new CacheLockedException(cache, inner);
 
     [DoesNotReturn]
-    public static void DeviceUnavailable(string device, string reason, string hint, Exception? inner = null) =>
-        throw new PipelineException($"device '{device}' is not available: {reason}", hint, ExitCode.DeviceUnavailable, inner);
+    public static void DeviceUnavailable(string device, string reason, string? remedy = null, Exception? inner = null) =>
+        throw new DeviceUnavailableException(device, reason, remedy, inner);
 }

@@ -18,14 +18,14 @@ internal static class OnnxGraph
             var model = ModelProto.Parser.ParseFrom(bytes);
             if (model.Graph is null || model.Graph.Node.Count == 0)
             {
-                Throw.BadModel(file, "holds no graph", "pass an ONNX model file (.onnx)");
+                Throw.BadModel(file, "holds no graph");
             }
 
             return model;
         }
         catch (InvalidProtocolBufferException e)
         {
-            Throw.BadModel(file, $"is not an ONNX model ({e.Message})", "pass an ONNX model file (.onnx); see onnx-models/README.md for how to get one", e);
+            Throw.BadModel(file, $"is not an ONNX model ({e.Message})", null, e);
             return null;
         }
     }
@@ -83,7 +83,7 @@ internal static class OnnxGraph
         if (!names.Contains(tensor))
         {
             var nearest = names.OrderBy(n => Levenshtein(n, tensor)).Take(5);
-            Throw.BadModel(file, $"has no tensor '{tensor}'; nearest: {string.Join(", ", nearest)}", "pass --at one of the graph's tensor names ('models info' lists the outputs)");
+            Throw.BadModel(file, $"has no tensor '{tensor}'; nearest: {string.Join(", ", nearest)}", "name one of the graph's tensors ('models info' lists the pooling ones)");
         }
 
         var cut = model.Clone();

@@ -1,6 +1,7 @@
 using Pipeline.Extractor;
+using Pipeline.Extractor.Cache;
 
-namespace Pipeline.Head;
+namespace Pipeline.Head.Composition;
 
 /// <summary>One file's prediction: the top classes with probabilities, or why it was skipped.</summary>
 public sealed record Prediction(string File, IReadOnlyList<(string Class, double Probability)> Top, string? Skipped);
@@ -15,13 +16,12 @@ public sealed class Predictor : IDisposable
     {
         _head = head;
         var m = head.Manifest;
-        _backbone = Backbone.Load(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize }, info);
-        if (_backbone.Info.Sha256 != m.Backbone.Sha256 || !_backbone.Preprocessing.SameAs(m.Preprocessing))
+        _backbone = Backbone.Load(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize, Expected = m.Preprocessing }, info);
+        if (_backbone.Space.Mismatch(m.Space, FeatureAspects.Model) is { } difference)
         {
-            var loaded = _backbone.Info.Describe();
+            string file = _backbone.Info.File;
             _backbone.Dispose();
-            throw new PipelineException($"backbone {loaded} is not the one the head was trained on, {m.Backbone.Describe()} ({m.Backbone.File})",
-                $"pass --backbone/--model naming the file the head was trained with ({m.Backbone.File})", ExitCode.CacheMismatch);
+            throw new FeatureSpaceMismatchException(MismatchSite.HeadAndBackbone, $"backbone file '{file}'", $"the head's backbone ({m.Backbone.File})", difference);
         }
     }
 

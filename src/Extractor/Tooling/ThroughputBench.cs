@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Pipeline.Extractor.Images;
 
-namespace Pipeline.Extractor;
+namespace Pipeline.Extractor.Tooling;
 
 /// <summary>Images per second of each stage, measured in one run on the same images and threads.</summary>
 public sealed record ThroughputReport(

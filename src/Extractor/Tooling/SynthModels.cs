@@ -1,7 +1,8 @@
 using Google.Protobuf;
 using Onnx;
+using Pipeline.Extractor.Onnx;
 
-namespace Pipeline.Extractor.Onnx;
+namespace Pipeline.Extractor.Tooling;
 
 /// <summary>
 /// Backbones with seeded random weights, for tests and benchmarks where no real weights exist.
@@ -99,9 +100,7 @@ public static class SynthModels
         {
             string w = Init($"{name}_W", [cout, cin], Math.Sqrt(2.0 / cin));
             string bias = Init($"{name}_B", [cout], 0);
-            var node = NewNode("Gemm", [x, w, bias], name);
-            node.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
-            return node.Output[0];
+            return OnnxBuilder.Node(_graph.Node, "Gemm", [x, w, bias], name, ("transB", 1L));
         }
 
         public string Relu(string x) => Node("Relu", [x], $"relu{++_n}");
@@ -130,27 +129,8 @@ public static class SynthModels
             return model;
         }
 
-        private string Node(string op, string[] inputs, string name, params (string Name, long[] Ints)[] attributes)
-        {
-            var node = NewNode(op, inputs, name);
-            foreach (var (n, ints) in attributes)
-            {
-                var a = new AttributeProto { Name = n, Type = AttributeProto.Types.AttributeType.Ints };
-                a.Ints.AddRange(ints);
-                node.Attribute.Add(a);
-            }
-
-            return node.Output[0];
-        }
-
-        private NodeProto NewNode(string op, string[] inputs, string name)
-        {
-            var node = new NodeProto { OpType = op, Name = name };
-            node.Input.AddRange(inputs);
-            node.Output.Add(name);
-            _graph.Node.Add(node);
-            return node;
-        }
+        private string Node(string op, string[] inputs, string name, params (string Name, long[] Ints)[] attributes) =>
+            OnnxBuilder.Node(_graph.Node, op, inputs, name, attributes.Select(a => (a.Name, (object)a.Ints)).ToArray());
 
         /// <summary>
         /// A float initializer of variance std² (He initialisation keeps ReLU activations in range),
@@ -166,26 +146,11 @@ public static class SynthModels
                 values[i] = limit * (2 * _random.NextSingle() - 1);
             }
 
-            var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan())) };
-            t.Dims.AddRange(dims);
-            _graph.Initializer.Add(t);
+            _graph.Initializer.Add(OnnxBuilder.FloatTensor(name, values, dims));
             return name;
         }
 
-        private static ValueInfoProto Value(string name, long[] dims)
-        {
-            var shape = new TensorShapeProto();
-            shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = OnnxGraph.BatchDim });
-            foreach (var d in dims)
-            {
-                shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = d });
-            }
-
-            return new ValueInfoProto
-            {
-                Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-            };
-        }
+        private static ValueInfoProto Value(string name, long[] dims) =>
+            OnnxBuilder.Value(name, TensorProto.Types.DataType.Float, [OnnxGraph.BatchDim, .. dims.Cast<object>()]);
     }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
-namespace Pipeline.Extractor;
+namespace Pipeline.Extractor.Tooling;
 
 /// <summary>
 /// The machine's sustained fp32 peak, measured: every core runs independent 512-bit (or 256-bit

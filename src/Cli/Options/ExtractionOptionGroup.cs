@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Pipeline.Extractor;
+
+namespace Pipeline.Cli.Options;
+
+/// <summary>What extract (and run) reads and writes: the images, which of them, and the cache's form.</summary>
+internal static class ExtractionOptionGroup
+{
+    public static readonly Option<string> Data = OptionValues.Text("--data", "DIR",
+        "Images: class-per-folder (DIR/cat/*.jpg), or a root of split folders (train/, validation/, test/).", required: true);
+
+    public static readonly Option<SplitRule?> Split = OptionValues.Parsed<SplitRule?>("--split", "RULE",
+        "Split a flat class-per-folder tree without copying a file: fractions (train=0.8,validation=0.1,test=0.1) or counts per class (train=500,validation=100,test=200). Each image's split comes from a hash of its path and --seed.",
+        text => SplitRule.Parse(text, "split"));
+
+    public static readonly Option<SplitRule?> Sample = OptionValues.Parsed<SplitRule?>("--sample", "N|RULE",
+        "Keep N images per class of the training split (or SPLIT=N,… per split), chosen by hash and --seed: the walkthrough's small-data experiment.",
+        text => SplitRule.Parse(text, "sample", bareCountIsTrain: true));
+
+    public static readonly Option<string> Dtype = OptionValues.Parsed("--dtype", "float32|float16", "How feature rows are stored on disk.",
+        text => text is "float32" or "float16" ? text : throw new InvalidSettingException("dtype", text, "float32 or float16"), () => "float32");
+
+    public static readonly Option<long> MaxPixels = new("--max-pixels")
+    {
+        HelpName = "N",
+        Description = "Skip images whose header claims more pixels (decompression bombs).",
+        DefaultValueFactory = _ => ExtractionOptions.DefaultMaxPixels,
+    };
+
+    public static readonly Option<bool> Force = OptionValues.Flag("--force", "Rebuild a cache made in another feature space (backbone, preprocessing, dtype, classes, views, split rule).");
+
+    public static readonly Option<Shard?> Shard = OptionValues.Parsed<Shard?>("--shard", "I/N",
+        "Only every N-th image from the I-th: one task of a Slurm array (--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (--shard $JOB_COMPLETION_INDEX/N); then 'merge CACHE'.",
+        text => Extractor.Shard.Parse(text));
+
+    public static readonly Option<bool> Strict = OptionValues.Flag("--strict", "Exit non-zero when any file was skipped.");
+
+    public static Option[] All => [Data, Split, Sample, Dtype, MaxPixels, Force, Shard, Strict, SharedOptions.Tta, SharedOptions.Seed];
+
+    public static ExtractionOptions Bind(ParseResult r, string outDir) => new()
+    {
+        Data = r.GetValue(Data)!,
+        Out = outDir,
+        Backbone = BackboneOptions.Bind(r),
+        Batch = r.GetValue(BackboneOptions.Batch),
+        Workers = r.GetValue(BackboneOptions.Workers),
+        Dtype = r.GetValue(Dtype)!,
+        MaxPixels = r.GetValue(MaxPixels),
+        Force = r.GetValue(Force),
+        Shard = r.GetValue(Shard),
+        MirrorViews = r.GetValue(SharedOptions.Tta),
+        Augment = AugmentationOptions.Bind(r),
+        Selection = r.GetValue(Split) is null && r.GetValue(Sample) is null ? null
+            : new ImageSelection(r.GetValue(Split), r.GetValue(Sample), r.GetValue(SharedOptions.Seed)),
+    };
+}

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using System.Globalization;
+using Pipeline.Extractor;
+using Pipeline.Head;
+
+namespace Pipeline.Cli.Options;
+
+/// <summary>The head's hyper-parameters and how it is selected: train and run.</summary>
+internal static class HeadTrainingOptions
+{
+    private static readonly HeadOptions Defaults = new();
+
+    public static readonly Option<int> Epochs = OptionValues.Int("--epochs", "N", "Training epochs (the best epoch's weights are kept).", Defaults.Epochs, 1, 100_000);
+
+    public static readonly Option<int> HeadBatch = OptionValues.Int("--head-batch", "N", "Mini-batch size of head training.", Defaults.Batch, 1, 1 << 20);
+
+    public static readonly Option<double> Lr = OptionValues.Double("--lr", "RATE", "Adam's learning rate.", Defaults.LearningRate, 1e-12, 1e6);
+
+    public static readonly Option<string> Hidden = OptionValues.Parsed("--hidden", "WIDTHS",
+        "Hidden widths: 256 for the walkthrough's Dense(256) → Dropout → Dense, 512,128 for two layers, 0 for a linear head (logistic regression).",
+        text => { ParseHidden(text, ','); return text; }, () => Defaults.Hidden.Count == 0 ? "0" : string.Join(",", Defaults.Hidden));
+
+    public static readonly Option<double> Dropout = OptionValues.Double("--dropout", "P", "Dropout before each dense layer after the first.", Defaults.Dropout, 0, 0.99);
+
+    public static readonly Option<double> WeightDecay = OptionValues.Double("--weight-decay", "W", "L2 weight decay (decoupled, AdamW-style).", Defaults.WeightDecay, 0, 10);
+
+    public static readonly Option<int> Patience = OptionValues.Int("--patience", "P",
+        "Early stopping: epochs without a better validation loss (0: off). The best epoch's weights are kept either way.", Defaults.Patience, 0);
+
+    public static readonly Option<DeviceRequest> HeadDevice = OptionValues.Parsed("--head-device", "DEVICE",
+        $"Where the head trains: {DeviceRequest.Grammar} (auto: CUDA when torch reports it).", text => DeviceRequest.Parse(text, "head-device"), () => DeviceRequest.Auto);
+
+    public static readonly Option<bool> AllViews = OptionValues.Flag("--all-views",
+        "With augmented views cached: train on all of them each epoch (default: one view per image per epoch).");
+
+    public static readonly Option<bool> NoStandardize = OptionValues.Flag("--no-standardize",
+        "Feed raw features to the head (default: standardise each with the training set's mean and std).");
+
+    public static readonly Option<string?> Sweep = new("--sweep")
+    {
+        HelpName = "GRID",
+        Description = "Train every combination, e.g. \"lr=1e-3,3e-4 hidden=0,256 dropout=0.2,0.5\" (512+128 is two layers); keeps the best.",
+    };
+
+    public static Option[] All => [Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, Sweep, SharedOptions.Seed];
+
+    public static HeadOptions Bind(ParseResult r) => new()
+    {
+        Epochs = r.GetValue(Epochs), Batch = r.GetValue(HeadBatch), LearningRate = r.GetValue(Lr), Hidden = ParseHidden(r.GetValue(Hidden)!, ','),
+        Dropout = r.GetValue(Dropout), WeightDecay = r.GetValue(WeightDecay), Patience = r.GetValue(Patience), Seed = r.GetValue(SharedOptions.Seed),
+        Device = r.GetValue(HeadDevice), Standardize = !r.GetValue(NoStandardize), AllViews = r.GetValue(AllViews),
+    };
+
+    /// <summary>"256", "512,128" or "0" (linear); the sweep writes two layers as "512+128".</summary>
+    public static IReadOnlyList<int> ParseHidden(string text, char separator)
+    {
+        var widths = new List<int>();
+        foreach (var p in text.Split(separator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out int w))
+            {
+                throw new InvalidSettingException("hidden", text, "a list of widths such as 256, 512,128 or 0");
+            }
+
+            if (w > 0)
+            {
+                widths.Add(w);
+            }
+        }
+
+        return widths;
+    }
+}

@@ -1,0 +1,24 @@
+using System.CommandLine;
+using Pipeline.Extractor;
+
+namespace Pipeline.Cli.Options;
+
+/// <summary>Options that several groups and commands use with one meaning; each declared here once.</summary>
+internal static class SharedOptions
+{
+    public static readonly Option<bool> Json = OptionValues.Flag("--json", "Print the result as JSON (for scripts).");
+
+    public static readonly Option<bool> Quiet = OptionValues.Flag("--quiet", "No progress output.");
+
+    public static readonly Option<int> Seed = OptionValues.Int("--seed", "S",
+        "The seed of everything random: the split and sample of a flat folder, the augmented views, the head's initialisation and shuffles.", 42, 0);
+
+    public static readonly Option<bool> Tta = OptionValues.Parsed("--tta", "flip",
+        "Test-time flips: extract also caches each validation/test image's mirror; evaluate and predict average each image with its mirror.",
+        text => text == "flip" ? true : throw new InvalidSettingException("tta", text, "flip"), () => false);
+
+    public static readonly Option<string> Head = OptionValues.Text("--head", "HEAD", "A head folder written by train (head.json, weights.bin).", required: true);
+
+    /// <summary>The groups every command that prints a result takes.</summary>
+    public static Option[] Output => [Json, Quiet];
+}

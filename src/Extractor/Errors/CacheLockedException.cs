@@ -1,0 +1,8 @@
+namespace Pipeline.Extractor;
+
+/// <summary>Another process holds the cache's write lock (another extract into the same folder).</summary>
+public sealed class CacheLockedException(string cache, Exception? inner = null)
+    : PipelineException($"cache '{cache}' is being written by another extract right now", null, inner)
+{
+    public string Cache { get; } = cache;
+}

@@ -1,0 +1,8 @@
+namespace Pipeline.Extractor;
+
+/// <summary>An image folder that cannot be a labelled dataset (missing, no class folders, one class, no images).</summary>
+public sealed class DataLayoutException(string folder, string problem, string? remedy = null)
+    : PipelineException($"data folder '{folder}': {problem}", remedy)
+{
+    public string Folder { get; } = folder;
+}

@@ -1,0 +1,8 @@
+namespace Pipeline.Extractor;
+
+/// <summary>A device that was asked for explicitly and cannot run (CUDA libraries missing, no GPU).</summary>
+public sealed class DeviceUnavailableException(string device, string reason, string? remedy = null, Exception? inner = null)
+    : PipelineException($"device '{device}' is not available: {reason}", remedy, inner)
+{
+    public string Device { get; } = device;
+}

@@ -1,0 +1,21 @@
+using Pipeline.Extractor.Cache;
+
+namespace Pipeline.Extractor;
+
+/// <summary>
+/// Two things that must share one <see cref="FeatureSpace"/> do not: <see cref="Found"/> (a cache, a
+/// backbone file, a shard) differs from <see cref="Expected"/> (the request, the head, the first shard)
+/// in <see cref="Difference"/>.
+/// </summary>
+public sealed class FeatureSpaceMismatchException(MismatchSite site, string found, string expected, string difference)
+    : PipelineException($"{found} differs from {expected}: {difference}")
+{
+    public MismatchSite Site { get; } = site;
+
+    public string Found { get; } = found;
+
+    public string Expected { get; } = expected;
+
+    /// <summary>The first differing aspect, both ways, e.g. "backbone resnet18 (sha256 …), not vgg16 (sha256 …)".</summary>
+    public string Difference { get; } = difference;
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Onnx;
+using Pipeline.Extractor;
+using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Onnx;
+
+namespace Pipeline.Head.Composition;
+
+/// <summary>
+/// Backbone + preprocessing + head as one ONNX graph: input <c>image</c> (N, H, W, 3) uint8 RGB at
+/// the backbone's size (resize first, as the tool does), output <c>probabilities</c> (N, classes)
+/// float32; class names in the metadata (<c>classes</c>, a JSON array). The backbone half comes from
+/// <see cref="BackboneGraph"/>; this adds the head's standardisation, dense layers and softmax.
+/// </summary>
+public static class ClassifierExport
+{
+    public const string InputName = "image";
+    public const string OutputName = "probabilities";
+
+    public static void Export(TrainedHead head, BackboneSpec spec, string path)
+    {
+        var m = head.Manifest;
+        var backbone = BackboneGraph.Build(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize, Expected = m.Preprocessing }, InputName);
+        if (backbone.Space.Mismatch(m.Space, FeatureAspects.Model) is { } difference)
+        {
+            throw new FeatureSpaceMismatchException(MismatchSite.HeadAndBackbone, $"backbone file '{backbone.Info.File}'", $"the head's backbone ({m.Backbone.File})", difference);
+        }
+
+        var model = backbone.Model;
+        var g = model.Graph;
+        var nodes = new List<NodeProto>(g.Node);
+        var inits = g.Initializer;
+
+        // features (N, F…) → flatten (N, F) → standardise → Linear/ReLU layers → softmax (N, classes).
+        string x = OnnxBuilder.Node(nodes, "Flatten", [backbone.FeatureTensor], "pipeline_features", ("axis", 1L));
+        var (mean, invStd) = head.Model.Standardization();
+        inits.Add(OnnxBuilder.FloatTensor("pipeline_feature_mean", mean, [mean.Length]));
+        inits.Add(OnnxBuilder.FloatTensor("pipeline_feature_inv_std", invStd, [invStd.Length]));
+        x = OnnxBuilder.Node(nodes, "Sub", [x, "pipeline_feature_mean"], "pipeline_centred");
+        x = OnnxBuilder.Node(nodes, "Mul", [x, "pipeline_feature_inv_std"], "pipeline_standardised");
+        var layers = head.Model.LinearLayers();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var (w, shape, b) = layers[i];
+            inits.Add(OnnxBuilder.FloatTensor($"pipeline_fc{i}_W", w, shape));
+            inits.Add(OnnxBuilder.FloatTensor($"pipeline_fc{i}_B", b, [b.Length]));
+            x = OnnxBuilder.Node(nodes, "Gemm", [x, $"pipeline_fc{i}_W", $"pipeline_fc{i}_B"], $"pipeline_fc{i}", ("transB", 1L));
+            if (i < layers.Count - 1)
+            {
+                x = OnnxBuilder.Node(nodes, "Relu", [x], $"pipeline_relu{i}");
+            }
+        }
+
+        OnnxBuilder.Node(nodes, "Softmax", [x], OutputName, ("axis", 1L));
+
+        var p = backbone.Preprocessing;
+        g.Node.Clear();
+        g.Node.AddRange(nodes);
+        g.Output.Clear();
+        g.Output.Add(OnnxBuilder.Value(OutputName, TensorProto.Types.DataType.Float, ["N", m.Classes.Count]));
+        g.Name = "pipeline_classifier";
+        model.ProducerName = "pipeline export";
+        model.DocString = $"{m.Backbone.Name} + dense head; input {InputName} (N, {p.Height}, {p.Width}, 3) uint8 RGB, resized to size first ({p.Resize}); output {OutputName} (N, {m.Classes.Count})";
+        model.MetadataProps.Clear();
+        OnnxBuilder.Meta(model, "classes", JsonSerializer.Serialize(m.Classes));
+        OnnxBuilder.Meta(model, "backbone", $"{m.Backbone.Name} sha256 {m.Backbone.Sha256}");
+        OnnxBuilder.Meta(model, "preprocessing", p.Describe());
+        if (m.Backbone.Synthetic)
+        {
+            OnnxBuilder.Meta(model, "synthetic", "true");
+        }
+
+        File.WriteAllBytes(path, model.ToByteArray());
+    }
+}

@@ -1,0 +1,10 @@
+using Pipeline.Extractor;
+
+namespace Pipeline.Head;
+
+/// <summary>A head folder without its files, or with files this version cannot read.</summary>
+public sealed class HeadFileException(string folder, string problem, string? remedy = null)
+    : PipelineException($"head '{folder}': {problem}", remedy)
+{
+    public string Folder { get; } = folder;
+}
