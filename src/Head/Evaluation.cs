@@ -5,9 +5,15 @@ namespace Pipeline.Head;
 /// <summary>Per-class precision, recall and F1 with the number of true examples.</summary>
 public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);
 
+/// <summary>A misclassified image: its path in the cache, its true and predicted class, and the head's probabilities for both.</summary>
+public sealed record Mistake(string Path, string True, string Predicted, double Confidence, double TrueProbability);
+
 /// <summary>Accuracy, per-class metrics and the confusion matrix (rows: true class, columns: predicted).</summary>
 public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadOnlyList<ClassMetrics> PerClass, int[][] Confusion)
 {
+    /// <summary>Every misclassified image, worst first (the lowest probability for its true class).</summary>
+    public IReadOnlyList<Mistake> Mistakes { get; init; } = [];
+
     /// <summary>Images classified correctly.</summary>
     public int Correct => Enumerable.Range(0, Confusion.Length).Sum(i => Confusion[i][i]);
 
@@ -29,6 +35,8 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         int k = head.Manifest.Classes.Count;
         var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
         double loss = 0;
+        var mistakes = new List<Mistake>();
+        var classes = head.Manifest.Classes;
         for (int start = 0; start < clean.Length; start += batch)
         {
             int n = Math.Min(batch, clean.Length - start);
@@ -46,12 +54,20 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
             {
                 var probs = p.AsSpan(i * k, k);
                 int truth = cache.Labels[clean[start + i]];
-                confusion[truth][ArgMax(probs)]++;
+                int predicted = ArgMax(probs);
+                confusion[truth][predicted]++;
                 loss -= Math.Log(Math.Max(probs[truth], 1e-12));
+                if (predicted != truth)
+                {
+                    mistakes.Add(new Mistake(cache.Manifest.Items[clean[start + i]].Path, classes[truth], classes[predicted], probs[predicted], probs[truth]));
+                }
             }
         }
 
-        return FromConfusion(head.Manifest.Classes, confusion, loss / Math.Max(clean.Length, 1));
+        return FromConfusion(classes, confusion, loss / Math.Max(clean.Length, 1)) with
+        {
+            Mistakes = mistakes.OrderBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal).ToList(),
+        };
     }
 
     private static float[] Probabilities(TrainedHead head, FeatureCache cache, ReadOnlySpan<int> rows)

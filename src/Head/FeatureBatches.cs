@@ -1,14 +1,13 @@
-using Pipeline.Extractor.Cache;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Pipeline.Head;
 
 /// <summary>
-/// Mini-batches gathered from a memory-mapped <see cref="FeatureCache"/>: only one batch of
+/// Mini-batches gathered from memory-mapped caches (<see cref="FeatureSource"/>): only one batch of
 /// features is ever in managed memory, so a cache larger than RAM still trains.
 /// </summary>
-internal sealed class FeatureBatches(FeatureCache cache, int batch, Device device)
+internal sealed class FeatureBatches(FeatureSource cache, int batch, Device device)
 {
     private readonly float[] _buffer = new float[batch * cache.FeatureLength];   // (B, F)
     private readonly long[] _labels = new long[batch];

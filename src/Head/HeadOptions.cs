@@ -2,10 +2,15 @@ using Pipeline.Extractor;
 
 namespace Pipeline.Head;
 
-/// <summary>Hyper-parameters of a dense head; the defaults are the classic VGG16 walkthrough's.</summary>
+/// <summary>
+/// Hyper-parameters of a dense head. The defaults are the classic walkthrough's head (Dense(256, ReLU) →
+/// Dropout(0.2) → Dense(classes), Adam 1e-3) plus an L2 weight decay of 0.01: on the shared photos' 5-fold
+/// cross-validation it had the lowest held-out loss of the linear and dense heads tried (README, "The head").
+/// </summary>
 public sealed record HeadOptions
 {
-    public int Epochs { get; init; } = 10;
+    /// <summary>Epochs to train; with cross-validation, the most it may choose.</summary>
+    public int Epochs { get; init; } = 40;
 
     public int Batch { get; init; } = 64;
 
@@ -16,7 +21,8 @@ public sealed record HeadOptions
 
     public double Dropout { get; init; } = 0.2;
 
-    public double WeightDecay { get; init; }
+    /// <summary>L2 penalty on the weights, added to the gradient (Adam's weight_decay); about 1/(C·n) for a logistic regression's C.</summary>
+    public double WeightDecay { get; init; } = 0.01;
 
     /// <summary>Stop after this many epochs without a better validation loss (0: never), keeping the best weights.</summary>
     public int Patience { get; init; }

@@ -7,50 +7,76 @@ using static TorchSharp.torch;
 namespace Pipeline.Head;
 
 /// <summary>Trains a <see cref="DenseHead"/> on cached features: Adam, softmax cross-entropy, early stopping on validation loss.</summary>
-public static class HeadTrainer
+public static partial class HeadTrainer
 {
+    /// <summary>Seeds of epoch shuffles are seed × this + epoch: distinct streams for up to this many epochs per seed, the same on every run.</summary>
+    private const int SeedStride = 100_003;
+
     public static TrainedHead Train(FeatureCache train, FeatureCache? validation, HeadOptions options, Action<EpochRecord>? log = null)
     {
         Validate(train, validation, options);
+        var source = validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
+        var views = ViewGroups(source, source.RowsOf(0));
+        int[]? valRows = validation is null ? null : CleanRows(source, source.RowsOf(1));
+        var total = Stopwatch.StartNew();
+        var fit = Fit(source, views, valRows, options, log);
+        return new TrainedHead(fit.Model, train.Manifest, options, fit.History, fit.BestEpoch, total.Elapsed.TotalSeconds)
+        {
+            ViewsPerImage = options.AllViews ? views.Max(v => v.Length) : 1,
+            ViewsCached = views.Max(v => v.Length),
+        };
+    }
+
+    /// <summary>A fitted model, its per-epoch record, and the epoch whose weights it holds.</summary>
+    private sealed record FitResult(DenseHead Model, IReadOnlyList<EpochRecord> History, int BestEpoch);
+
+    /// <summary>
+    /// The training loop on rows of <paramref name="source"/>: <paramref name="views"/> groups each training
+    /// image's rows (one drawn per epoch), <paramref name="valRows"/> the clean rows it is validated on (null:
+    /// none). Inputs are standardised with the training rows' statistics. Keeps the weights of the epoch with
+    /// the lowest validation loss, or of the last epoch when there is no validation.
+    /// </summary>
+    private static FitResult Fit(FeatureSource source, int[][] views, int[]? valRows, HeadOptions options, Action<EpochRecord>? log)
+    {
         var device = TorchDevice.Choose(options.Device);
         torch.manual_seed(options.Seed);
-        var model = new DenseHead(train.FeatureLength, options.Hidden, options.Dropout, train.Classes.Count);
+        var model = new DenseHead(source.FeatureLength, options.Hidden, options.Dropout, source.ClassCount);
         if (options.Standardize)
         {
-            var (mean, std) = FeatureStatistics(train);
+            var (mean, std) = FeatureStatistics(source, views.SelectMany(v => v));
             model.SetStandardization(mean, std);
         }
 
         model.to(device);
         using var optimizer = new StableAdam(model.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
         using var loss = nn.CrossEntropyLoss();
-        var trainBatches = new FeatureBatches(train, options.Batch, device);
-        var valBatches = validation is null ? null : new FeatureBatches(validation, options.Batch, device);
-
-        var views = ViewGroups(train);
-        var valRows = validation is null ? [] : CleanRows(validation);
+        var batches = new FeatureBatches(source, options.Batch, device);
         var history = new List<EpochRecord>();
         Dictionary<string, Tensor>? best = null;
         double bestLoss = double.PositiveInfinity;
         int bestEpoch = 0;
-        var total = Stopwatch.StartNew();
         for (int epoch = 1; epoch <= options.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var (trainLoss, trainAcc) = RunEpoch(model, trainBatches, EpochRows(views, options, epoch), loss, optimizer);
-            var (valLoss, valAcc) = valBatches is null ? (double.NaN, double.NaN) : RunEpoch(model, valBatches, valRows, loss, null);
-            var record = new EpochRecord(epoch, trainLoss, trainAcc, valBatches is null ? null : valLoss, valBatches is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
+            var (trainLoss, trainAcc) = RunEpoch(model, batches, EpochRows(views, options, epoch), loss, optimizer);
+            var (valLoss, valAcc) = valRows is null ? (double.NaN, double.NaN) : RunEpoch(model, batches, valRows, loss, null);
+            var record = new EpochRecord(epoch, trainLoss, trainAcc, valRows is null ? null : valLoss, valRows is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
             history.Add(record);
             log?.Invoke(record);
-            if (!double.IsFinite(trainLoss) || (valBatches is not null && !double.IsFinite(valLoss)))
+            if (!double.IsFinite(trainLoss) || (valRows is not null && !double.IsFinite(valLoss)))
             {
+                DisposeAll(best);
+                model.Dispose();
                 throw new TrainingDivergedException(epoch, trainLoss, options.LearningRate);
             }
 
-            double monitored = valBatches is null ? trainLoss : valLoss;
-            if (monitored < bestLoss)
+            if (valRows is null)
             {
-                (bestLoss, bestEpoch) = (monitored, epoch);
+                bestEpoch = epoch;   // no validation: the epochs were chosen beforehand (or by cross-validation)
+            }
+            else if (valLoss < bestLoss)
+            {
+                (bestLoss, bestEpoch) = (valLoss, epoch);
                 DisposeAll(best);
                 best = Snapshot(model);
             }
@@ -71,21 +97,20 @@ public static class HeadTrainer
         }
 
         model.eval();
-        return new TrainedHead(model, train.Manifest, options, history, bestEpoch, total.Elapsed.TotalSeconds)
-        {
-            ViewsPerImage = options.AllViews ? views.Max(v => v.Length) : 1,
-            ViewsCached = views.Max(v => v.Length),
-        };
+        return new FitResult(model, history, bestEpoch);
     }
 
     /// <summary>Rows of each image (its clean row and its cached views), grouped, in cache order.</summary>
-    internal static int[][] ViewGroups(FeatureCache cache) =>
-        cache.Manifest.Items.Select((item, row) => (item.Path, row)).GroupBy(x => x.Path, StringComparer.Ordinal)
-            .Select(g => g.Select(x => x.row).ToArray()).ToArray();
+    internal static int[][] ViewGroups(FeatureCache cache) => ViewGroups(new FeatureSource(cache), Enumerable.Range(0, cache.Count));
+
+    /// <summary>The given rows grouped by image (path): its clean row and its cached views.</summary>
+    internal static int[][] ViewGroups(FeatureSource source, IEnumerable<int> rows) =>
+        rows.GroupBy(r => source.Items[r].Path, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
 
     /// <summary>The clean row of every image (what validation and evaluation read).</summary>
-    internal static int[] CleanRows(FeatureCache cache) =>
-        cache.Manifest.Items.Select((item, row) => (item, row)).Where(x => x.item.Kind is null).Select(x => x.row).ToArray();
+    internal static int[] CleanRows(FeatureCache cache) => CleanRows(new FeatureSource(cache), Enumerable.Range(0, cache.Count));
+
+    internal static int[] CleanRows(FeatureSource source, IEnumerable<int> rows) => rows.Where(r => source.Items[r].Kind is null).ToArray();
 
     /// <summary>
     /// One epoch's rows, shuffled: one view per image drawn at random (so an epoch is still one
@@ -93,7 +118,7 @@ public static class HeadTrainer
     /// </summary>
     internal static int[] EpochRows(int[][] views, HeadOptions options, int epoch)
     {
-        var rng = new Random(unchecked(options.Seed * 7919 + epoch));
+        var rng = new Random(unchecked((options.Seed * SeedStride) + epoch));
         var rows = options.AllViews ? views.SelectMany(v => v).ToArray() : views.Select(v => v[rng.Next(v.Length)]).ToArray();
         rng.Shuffle(rows);
         return rows;
@@ -133,24 +158,27 @@ public static class HeadTrainer
         return (lossSum / order.Length, (double)correct / order.Length);
     }
 
-    /// <summary>Per-feature mean and standard deviation over the cache, one row at a time (memory-mapped).</summary>
-    internal static (float[] Mean, float[] Std) FeatureStatistics(FeatureCache cache)
+    /// <summary>Per-feature mean and standard deviation over the given rows, one row at a time (memory-mapped).</summary>
+    internal static (float[] Mean, float[] Std) FeatureStatistics(FeatureSource source, IEnumerable<int> rows)
     {
-        int f = cache.FeatureLength;
+        int f = source.FeatureLength;
         var sum = new double[f];
         var sq = new double[f];
         var row = new float[f];
-        for (int r = 0; r < cache.Count; r++)
+        int n = 0;
+        foreach (int r in rows)
         {
-            cache.ReadRow(r, row);
+            source.ReadRow(r, row);
             for (int i = 0; i < f; i++)
             {
                 sum[i] += row[i];
                 sq[i] += (double)row[i] * row[i];
             }
+
+            n++;
         }
 
-        int n = Math.Max(cache.Count, 1);
+        n = Math.Max(n, 1);
         var mean = sum.Select(s => (float)(s / n)).ToArray();
         var std = sq.Select((s, i) => (float)Math.Sqrt(Math.Max(s / n - (sum[i] / n) * (sum[i] / n), 0))).ToArray();
         return (mean, std);

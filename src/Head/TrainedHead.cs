@@ -39,6 +39,9 @@ public sealed record HeadManifest
     /// <summary>Rows per image each epoch used: 1 (one view drawn per image), or all of them.</summary>
     public int ViewsPerEpoch { get; init; } = 1;
 
+    /// <summary>The k-fold cross-validation that chose the epoch count, when the head was trained with folds.</summary>
+    public CrossValidation? CrossValidation { get; init; }
+
     /// <summary>The feature space the head was trained in: what every cache it evaluates, and every backbone it runs behind, must share.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public FeatureSpace Space => new() { Backbone = Backbone, Preprocessing = Preprocessing, Dtype = Features.Dtype, Classes = Classes };
@@ -81,6 +84,18 @@ public sealed class TrainedHead : IDisposable
     internal int ViewsCached
     {
         init => Manifest = Manifest with { ViewsCached = value };
+    }
+
+    /// <summary>Set by the trainer when the head was refitted on training + validation images.</summary>
+    internal int TrainImagesCount
+    {
+        init => Manifest = Manifest with { TrainImages = value };
+    }
+
+    /// <summary>Set by the trainer: the cross-validation that chose the epochs (and setting).</summary>
+    internal CrossValidation? CrossValidated
+    {
+        init => Manifest = Manifest with { CrossValidation = value };
     }
 
     public void Save(string dir)

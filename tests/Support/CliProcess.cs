@@ -128,3 +128,16 @@ internal static class OrtNode
         return new CliProcess.Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 }
+
+/// <summary>A real browser: Debian's headless Chromium, installed by .ci/run.</summary>
+internal static class Browser
+{
+    /// <summary>The page's DOM after its load event (scripts run), as Chromium serialises it.</summary>
+    public static string DumpDom(string htmlFile)
+    {
+        string exe = new[] { "/usr/bin/chromium-headless-shell", "/usr/bin/chromium" }.FirstOrDefault(File.Exists)
+            ?? throw new InvalidOperationException("no headless Chromium: install chromium-headless-shell (.ci/run does)");
+        var r = CliProcess.Exec(exe, ["--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + Path.GetFullPath(htmlFile)]);
+        return r.ExitCode == 0 ? r.Stdout : throw new InvalidOperationException($"{exe} failed: {r.Stderr}");
+    }
+}

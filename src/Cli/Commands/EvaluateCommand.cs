@@ -11,19 +11,31 @@ internal static class EvaluateCommand
 {
     public static readonly Option<string> Cache = OptionValues.Text("--cache", "CACHE", "Features to evaluate on: a cache, or a split root (then its test split).", required: true);
 
+    public static readonly Option<string?> Report = new("--report")
+    {
+        HelpName = "DIR",
+        Description = "Also write DIR/index.html: one self-contained page with the confusion matrix, per-class precision/recall/F1 and a thumbnail of every misclassified image, worst first.",
+    };
+
     public static Command Create()
     {
         var command = new Command("evaluate", """
             Accuracy (with its 95 % Wilson interval), per-class precision/recall/F1 and the confusion matrix of a head on cached features.
-            Example: pipeline evaluate --head head --cache cache/test
+            Example: pipeline evaluate --head head --cache cache/test --report report
             """);
-        Compose.Add(command, [SharedOptions.Head, Cache, SharedOptions.Tta, SharedOptions.Json]);
+        Compose.Add(command, [SharedOptions.Head, Cache, SharedOptions.Tta, Report, SharedOptions.Json]);
         command.SetAction(r =>
         {
             using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
             using var cache = FeatureCache.Open(r.GetValue(Cache)!, null, "test");
             var evaluation = Evaluation.Run(head, cache, r.GetValue(SharedOptions.Tta));
             Print(evaluation, r.GetValue(SharedOptions.Json));
+            if (r.GetValue(Report) is { } dir)
+            {
+                string file = Reports.EvaluationReport.Write(dir, evaluation, cache.Manifest, cache.Directory, r.GetValue(SharedOptions.Head)!);
+                Console.Error.WriteLine($"report: {file}");
+            }
+
             return 0;
         });
         return command;

@@ -56,10 +56,10 @@ internal static class RunCommand
             return ExitFor(r, extraction);
         }
 
-        var summary = Output.Table("extraction", "head training", "validation accuracy", "test accuracy");
+        var summary = Output.Table("extraction", "head training", training.CrossValidation is { } cv ? $"held-out accuracy ({cv.Folds}-fold CV)" : "validation accuracy", "test accuracy");
         summary.AddRow($"{extraction.Computed} images, {extraction.ImagesPerSecond:F1} img/s, {extraction.Seconds:F1} s",
-            $"{training.Seconds:F2} s (best epoch {training.BestEpoch})",
-            training.ValAccuracy is { } v ? $"{v:P2}" : "-",
+            $"{training.Seconds:F2} s ({training.BestEpoch} epochs)",
+            training.CrossValidation is { } c ? $"{c.Accuracy:P2} ± {c.AccuracyStdErr:P2}" : training.ValAccuracy is { } v ? $"{v:P2}" : "-",
             test is null ? "-" : $"{test.Accuracy:P2} ({test.Images} images; 95 % CI {test.AccuracyLow:P1}–{test.AccuracyHigh:P1})");
         Output.Write(summary);
         if (extraction.Backbone.Synthetic)

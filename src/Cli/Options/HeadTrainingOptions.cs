@@ -42,7 +42,11 @@ internal static class HeadTrainingOptions
         Description = "Train every combination, e.g. \"lr=1e-3,3e-4 hidden=0,256 dropout=0.2,0.5\" (512+128 is two layers); keeps the best.",
     };
 
-    public static Option[] All => [Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, Sweep, SharedOptions.Seed];
+    public static readonly Option<int> Folds = OptionValues.Int("--folds", "K",
+        "Choose the epochs (and the --sweep setting) by K-fold cross-validation over training + validation images, then refit on all of them; 0: train on the training split, select on the validation split.",
+        5, 0, 20);
+
+    public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, Sweep, SharedOptions.Seed];
 
     public static HeadOptions Bind(ParseResult r) => new()
     {

@@ -51,6 +51,12 @@ public sealed record CacheManifest
     /// <summary>"I/N" for one shard of a split, written by <c>extract --shard</c>; null for a whole split.</summary>
     public string? Shard { get; init; }
 
+    /// <summary>
+    /// The folder the items' paths are relative to, as extract saw it (absolute): where a report finds the
+    /// images. Informational only: a cache moved to another machine still reads, and never compares it.
+    /// </summary>
+    public string? Source { get; init; }
+
     /// <summary>The split rule and sample that chose this split's images from a flat folder (<see cref="SplitRule"/>); null for split folders.</summary>
     public string? Selection { get; init; }
 

@@ -82,6 +82,7 @@ internal static class CacheWriter
             Mirrors = plan.Mirrors,
             Shard = plan.Shard?.ToString(),
             Selection = selection,
+            Source = split.Root,
         };
         PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
         return manifest;

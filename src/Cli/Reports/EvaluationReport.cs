@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Images;
+using Pipeline.Head;
+
+namespace Pipeline.Cli.Reports;
+
+/// <summary>
+/// <c>evaluate --report DIR</c>: one self-contained HTML page (DIR/index.html, thumbnails inlined as data
+/// URIs) with the accuracy and its interval, the confusion matrix, per-class precision, recall and F1, and a
+/// thumbnail of every misclassified image with its true label, prediction and confidence, worst first.
+/// </summary>
+internal static class EvaluationReport
+{
+    public const string FileName = "index.html";
+
+    public static string Write(string dir, Evaluation e, CacheManifest cache, string cacheDir, string headDir)
+    {
+        Directory.CreateDirectory(dir);
+        var inv = CultureInfo.InvariantCulture;
+        var html = new StringBuilder();
+        html.Append("""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
+            <style>
+            body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+            table { border-collapse: collapse; margin: 1rem 0; }
+            td, th { border: 1px solid #ccc; padding: .3rem .7rem; text-align: right; }
+            th:first-child, td:first-child { text-align: left; }
+            td.diagonal { background: #e6f4e6; }
+            .mistakes { display: flex; flex-wrap: wrap; gap: 1rem; }
+            figure { margin: 0; width: 170px; font-size: .8rem; }
+            figure img { max-width: 160px; max-height: 160px; display: block; }
+            .missing { width: 160px; height: 120px; background: #eee; display: flex; align-items: center; justify-content: center; }
+            </style></head>
+            """);
+        html.Append(inv, $"<body data-images-loaded=\"\" data-images-broken=\"\"><h1>Evaluation: {Encode(headDir)} on {Encode(cacheDir)}</h1>\n");
+        html.Append(inv, $"<p id=\"accuracy\" data-images=\"{e.Images}\" data-correct=\"{e.Correct}\" data-accuracy=\"{e.Accuracy:R}\">Accuracy <b>{e.Accuracy:P2}</b> on {e.Images} images ({e.Correct} correct); 95 % Wilson interval {e.AccuracyLow:P2} to {e.AccuracyHigh:P2}; log-loss {e.Loss:F4}.</p>\n");
+        html.Append(inv, $"<p>Backbone {Encode(cache.Backbone.Describe())}; preprocessing {Encode(cache.Preprocessing.Describe())}.</p>\n");
+
+        html.Append("<h2>Confusion matrix</h2>\n<table id=\"confusion\"><tr><th>true \\ predicted</th>");
+        foreach (var c in e.PerClass)
+        {
+            html.Append(inv, $"<th>{Encode(c.Class)}</th>");
+        }
+
+        html.Append("</tr>\n");
+        for (int t = 0; t < e.Confusion.Length; t++)
+        {
+            html.Append(inv, $"<tr><th>{Encode(e.PerClass[t].Class)}</th>");
+            for (int p = 0; p < e.Confusion[t].Length; p++)
+            {
+                html.Append(inv, $"<td{(t == p ? " class=\"diagonal\"" : "")} data-true=\"{Encode(e.PerClass[t].Class)}\" data-predicted=\"{Encode(e.PerClass[p].Class)}\">{e.Confusion[t][p]}</td>");
+            }
+
+            html.Append("</tr>\n");
+        }
+
+        html.Append("</table>\n<h2>Per class</h2>\n<table id=\"per-class\"><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n");
+        foreach (var c in e.PerClass)
+        {
+            html.Append(inv, $"<tr data-class=\"{Encode(c.Class)}\" data-support=\"{c.Support}\"><td>{Encode(c.Class)}</td><td>{c.Precision:P2}</td><td>{c.Recall:P2}</td><td>{c.F1:F4}</td><td>{c.Support}</td></tr>\n");
+        }
+
+        html.Append(inv, $"</table>\n<h2>Misclassified images ({e.Mistakes.Count}), worst first</h2>\n<div class=\"mistakes\" id=\"mistakes\">\n");
+        foreach (var m in e.Mistakes)
+        {
+            string path = cache.Source is { } source ? Path.Combine(source, m.Path) : m.Path;
+            var jpeg = Thumbnail.Jpeg(path);
+            string picture = jpeg is null
+                ? $"<div class=\"missing\">image not found</div>"
+                : $"<img alt=\"{Encode(m.Path)}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(jpeg)}\">";
+            html.Append(inv, $"<figure class=\"mistake\" data-true=\"{Encode(m.True)}\" data-predicted=\"{Encode(m.Predicted)}\" data-confidence=\"{m.Confidence:R}\">{picture}");
+            html.Append(inv, $"<figcaption>{Encode(m.Path)}<br>true <b>{Encode(m.True)}</b>, predicted <b>{Encode(m.Predicted)}</b> ({m.Confidence:P1})</figcaption></figure>\n");
+        }
+
+        html.Append("""
+            </div>
+            <script>
+            window.addEventListener('load', () => {
+              const images = [...document.querySelectorAll('#mistakes img')];
+              document.body.dataset.imagesLoaded = images.filter(i => i.complete && i.naturalWidth > 0).length;
+              document.body.dataset.imagesBroken = images.filter(i => !(i.complete && i.naturalWidth > 0)).length;
+            });
+            </script>
+            </body></html>
+            """);
+        string file = Path.Combine(dir, FileName);
+        File.WriteAllText(file, html.ToString());
+        return file;
+    }
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}
