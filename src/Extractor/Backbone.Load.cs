@@ -14,10 +14,16 @@ public sealed partial class Backbone
         _ = OrtSetup.Environment;
         var graph = Prepare(spec);
         var (options, device, cuda) = CreateOptions(spec, info);
+        var model = spec.Precision != Precision.Fp16 ? graph.Model : cuda ? Float16Graph.Convert(graph.Model) : Float16Graph.Emulate(graph.Model);
+        if (spec.Precision == Precision.Tf32 && !cuda)
+        {
+            info?.Invoke("precision: tf32 is a CUDA tensor-core mode; the CPU computes in fp32");
+        }
+
         InferenceSession session;
         try
         {
-            session = new InferenceSession(Serialize(graph.Model), options);
+            session = new InferenceSession(Serialize(model), options);
         }
         catch (OnnxRuntimeException e)
         {
@@ -81,6 +87,7 @@ public sealed partial class Backbone
         {
             Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256Hex(original),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
+            Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision.ToString().ToLowerInvariant(),
         };
         return new PreparedGraph(model, file, input.Name, info, preprocessing, meanImage);
     }
@@ -216,7 +223,15 @@ public sealed partial class Backbone
         int id = spec.Device.Index;
         try
         {
-            options.AppendExecutionProvider_CUDA(id);
+            // TF32 only when asked: ONNX Runtime's CUDA default is on, which would make "fp32" features TF32 ones.
+            using var cudaOptions = new OrtCUDAProviderOptions();
+            cudaOptions.UpdateOptions(new Dictionary<string, string>
+            {
+                ["device_id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["use_tf32"] = spec.Precision == Precision.Tf32 ? "1" : "0",
+                ["cudnn_conv_algo_search"] = "EXHAUSTIVE",   // one search per shape; every batch after it reuses the fastest kernel
+            });
+            options.AppendExecutionProvider_CUDA(cudaOptions);
             info?.Invoke($"device: CUDA device {id}");
             return (options, $"CUDA device {id}", true);
         }

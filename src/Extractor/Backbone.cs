@@ -31,6 +31,9 @@ public sealed record BackboneSpec
     /// </summary>
     public Preprocessing? Expected { get; init; }
 
+    /// <summary>The arithmetic inference runs in (the cache records it; a head's backbone is loaded with the same).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
     /// <summary>Where inference runs; <see cref="DeviceRequest.Auto"/> takes CUDA when it loads.</summary>
     public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 

@@ -11,6 +11,9 @@ internal static class TestPaths
     /// <summary>The CLI, built next to the tests.</summary>
     public static string CliDll { get; } = Path.Combine(AppContext.BaseDirectory, "pipeline.dll");
 
+    /// <summary>The packaged ResNet18 (Microsoft.ML.DnnImageFeaturizer.ResNet18), copied next to the tests.</summary>
+    public static string ResNet18Model { get; } = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
+
     public static string Photo(string split, string cls, int n) => Path.Combine(CatsVsDogs, split, cls, $"{cls}.{n}.jpg");
 
     private static string FindRepoRoot()

@@ -39,6 +39,16 @@ internal static class BackboneOptions
     public static readonly Option<int> Threads = OptionValues.Int("--threads", "N",
         "ONNX Runtime threads (0: one per core this process may use, from its affinity and cgroup quota).", 0, 0, 1024);
 
+    public static readonly Option<Precision> Precision = OptionValues.Parsed("--precision", "fp32|tf32|fp16",
+        "The backbone's arithmetic: fp32; tf32 (CUDA tensor cores, float32 tensors); fp16 (the graph converted to float16 in the tool; on the CPU its rounding is emulated). The cache records it. Separate from --dtype, how rows are stored.",
+        text => text.ToLowerInvariant() switch
+        {
+            "fp32" => Extractor.Precision.Fp32,
+            "tf32" => Extractor.Precision.Tf32,
+            "fp16" => Extractor.Precision.Fp16,
+            _ => throw new InvalidSettingException("precision", text, "fp32, tf32 or fp16"),
+        }, () => Extractor.Precision.Fp32);
+
     public static readonly Option<int> Batch = OptionValues.Int("--batch", "N", "Images per inference call.", 32, 1, 4096);
 
     public static readonly Option<int> Workers = OptionValues.Int("--workers", "N", "Decode threads (0: chosen from the cores and the device).", 0, 0, 256);
@@ -47,7 +57,7 @@ internal static class BackboneOptions
     public static Option[] Source => [Backbone, Model, Preprocess, Resize];
 
     /// <summary>How it runs: extract, run, bench, predict.</summary>
-    public static Option[] Runtime => [Device, Threads, Batch, Workers];
+    public static Option[] Runtime => [Device, Precision, Threads, Batch, Workers];
 
     /// <summary>The backbone to load; <paramref name="fallback"/> (a head's backbone) when --backbone is not given.</summary>
     public static BackboneSpec Bind(ParseResult r, string fallback = "resnet18") => new()
@@ -58,5 +68,6 @@ internal static class BackboneOptions
         Resize = r.GetValue(Resize),
         Device = r.GetResult(Device) is null ? DeviceRequest.Auto : r.GetValue(Device),
         Threads = r.GetResult(Threads) is null ? 0 : r.GetValue(Threads),
+        Precision = r.GetResult(Precision) is null ? Extractor.Precision.Fp32 : r.GetValue(Precision),
     };
 }

@@ -16,7 +16,7 @@ public sealed class Predictor : IDisposable
     {
         _head = head;
         var m = head.Manifest;
-        _backbone = Backbone.Load(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize, Expected = m.Preprocessing }, info);
+        _backbone = Backbone.Load(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize, Expected = m.Preprocessing, Precision = PrecisionOf(m.Backbone) }, info);
         if (_backbone.Space.Mismatch(m.Space, FeatureAspects.Model) is { } difference)
         {
             string file = _backbone.Info.File;
@@ -84,4 +84,8 @@ public sealed class Predictor : IDisposable
     }
 
     public void Dispose() => _backbone.Dispose();
+
+    /// <summary>The precision the head's features were computed in: its backbone runs the same way.</summary>
+    internal static Precision PrecisionOf(BackboneInfo backbone) =>
+        backbone.Precision is { } p && Enum.TryParse<Precision>(p, ignoreCase: true, out var precision) ? precision : Precision.Fp32;
 }
