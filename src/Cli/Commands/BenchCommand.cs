@@ -16,6 +16,30 @@ internal static class BenchCommand
 
     public static readonly Option<int> Rounds = OptionValues.Int("--rounds", "N", "Alternating rounds of inference alone and end to end; medians are reported.", 3, 1, 100);
 
+    public static readonly Option<string> From = OptionValues.Text("--from", "DIR", "Class-per-folder photos to copy from.", required: true);
+
+    public static readonly Option<string> PhotosOut = OptionValues.Text("--out", "DIR", "Folder to write the photo set to.", required: true);
+
+    public static readonly Option<int> Count = OptionValues.Int("--count", "N", "Photos to make.", 25_000, 1);
+
+    /// <summary><c>bench photos</c>: a large set of distinct real photos for runs at scale (bench/gpu/run.sh scale).</summary>
+    private static Command Photos()
+    {
+        var command = new Command("photos", """
+            Make N distinct JPEGs from a few real photos (each cropped by a few pixels and re-encoded at its own quality), keeping class folders.
+            Example: pipeline bench photos --from ../shared/data/cats-vs-dogs-small/train --out /dev/shm/photos --count 25000
+            """);
+        Compose.Add(command, [From, PhotosOut, Count]);
+        command.SetAction(r =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long bytes = PhotoSet.Make(r.GetValue(From)!, r.GetValue(PhotosOut)!, r.GetValue(Count));
+            Console.Out.WriteLine($"{r.GetValue(Count)} photos, {bytes / 1e6:F0} MB, in {clock.Elapsed.TotalSeconds:F1} s: {r.GetValue(PhotosOut)}");
+            return 0;
+        });
+        return command;
+    }
+
     public static Command Create()
     {
         var command = new Command("bench", """
@@ -23,6 +47,7 @@ internal static class BenchCommand
             Example: pipeline bench --data ../shared/data/cats-vs-dogs-small/train --batch 32
             """);
         Compose.Add(command, [Data, ImageCount, Rounds, .. BackboneOptions.Source, .. BackboneOptions.Runtime, SharedOptions.Json]);
+        command.Add(Photos());
         command.SetAction(r =>
         {
             string data = r.GetValue(Data)!;
