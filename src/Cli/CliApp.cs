@@ -43,7 +43,7 @@ internal static class CliApp
         if (unknown is not null)
         {
             var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Distinct().ToList();
-            var nearest = names.OrderBy(n => Distance(n, unknown)).Take(3).Where(n => Distance(n, unknown) <= Math.Max(3, unknown.Length / 2)).ToList();
+            var nearest = Extractor.Nearest.To(unknown, names, 3, Math.Max(3, unknown.Length / 2));
             return ErrorReporter.Report($"Unknown option '{unknown}' for '{CommandPath(command)}'",
                 (nearest.Count > 0 ? $"did you mean {string.Join(" or ", nearest)}? " : "") + $"'{usage}' lists the options", ExitCode.BadArgument);
         }
@@ -60,24 +60,5 @@ internal static class CliApp
         }
 
         return string.Join(' ', names);
-    }
-
-    /// <summary>Levenshtein distance: how many edits turn one option name into another.</summary>
-    internal static int Distance(string a, string b)
-    {
-        var row = Enumerable.Range(0, b.Length + 1).ToArray();
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int diagonal = row[0];
-            row[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int above = row[j];
-                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
-                diagonal = above;
-            }
-        }
-
-        return row[b.Length];
     }
 }

@@ -74,8 +74,9 @@ internal sealed partial class Preprocessor
     }
 
     /// <summary>
-    /// Fast path: separable triangle filter (horizontal pass on bytes, vertical pass with
-    /// <see cref="TensorPrimitives"/>), then one fused multiply-add. Allocates nothing once
+    /// Fast path: separable triangle filter, the vertical pass first over the source rows it needs
+    /// (widened to float once, vectorised with <see cref="TensorPrimitives"/>), then the horizontal pass
+    /// on the dstH filtered rows only, then one fused multiply-add. Allocates nothing once
     /// <paramref name="scratch"/> has grown to the largest image seen.
     /// </summary>
     public void Run(DecodedImage image, Span<float> slot, PreprocessScratch scratch, ViewTransform? view = null) =>

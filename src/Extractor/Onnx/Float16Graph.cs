@@ -24,13 +24,8 @@ internal static class Float16Graph
 
     public static ModelProto Convert(ModelProto source)
     {
-        var model = FoldBatchNorms(source);
+        var (model, keepFloat) = FoldAndRewriteWeights(source, ToHalf);
         var g = model.Graph;
-        var keepFloat = KeepFloat(g);
-        foreach (var init in g.Initializer.Where(t => t.DataType == Float && !keepFloat.Contains(t.Name)))
-        {
-            ToHalf(init);
-        }
 
         foreach (var node in g.Node)
         {
@@ -59,7 +54,7 @@ internal static class Float16Graph
         {
             string half = input.Name + "_fp16";
             Rename(g, input.Name, half, asInput: true);
-            OnnxBuilder.Node(nodes, "Cast", [input.Name], half, ("to", (long)Float16));
+            Cast(nodes, input.Name, half, Float16);
         }
 
         nodes.AddRange(g.Node);
@@ -75,7 +70,7 @@ internal static class Float16Graph
                 }
             }
 
-            OnnxBuilder.Node(nodes, "Cast", [half], output.Name, ("to", (long)Float));
+            Cast(nodes, half, output.Name, Float);
         }
 
         g.Node.Clear();
@@ -85,13 +80,8 @@ internal static class Float16Graph
 
     public static ModelProto Emulate(ModelProto source)
     {
-        var model = FoldBatchNorms(source);
+        var (model, keepFloat) = FoldAndRewriteWeights(source, RoundThroughHalf);
         var g = model.Graph;
-        var keepFloat = KeepFloat(g);
-        foreach (var init in g.Initializer.Where(t => t.DataType == Float && !keepFloat.Contains(t.Name)))
-        {
-            RoundThroughHalf(init);
-        }
 
         var nodes = new List<NodeProto>();
         foreach (var input in g.Input.Where(i => i.Type?.TensorType?.ElemType == Float && g.Initializer.All(t => t.Name != i.Name)))
@@ -99,8 +89,8 @@ internal static class Float16Graph
             // The input as a fp16 graph sees it: rounded to float16.
             string rounded = input.Name + "_rounded";
             Rename(g, input.Name, rounded, asInput: true);
-            string half = OnnxBuilder.Node(nodes, "Cast", [input.Name], input.Name + "_fp16", ("to", (long)Float16));
-            OnnxBuilder.Node(nodes, "Cast", [half], rounded, ("to", (long)Float));
+            string half = Cast(nodes, input.Name, input.Name + "_fp16", Float16);
+            Cast(nodes, half, rounded, Float);
         }
 
         foreach (var node in g.Node)
@@ -114,8 +104,8 @@ internal static class Float16Graph
             // y → Cast(fp16) → Cast(fp32) → y: the activation stored as float16, as a fp16 graph would.
             string y = node.Output[0], exact = y + "_fp32";
             node.Output[0] = exact;
-            string half = OnnxBuilder.Node(nodes, "Cast", [exact], y + "_fp16", ("to", (long)Float16));
-            OnnxBuilder.Node(nodes, "Cast", [half], y, ("to", (long)Float));
+            string half = Cast(nodes, exact, y + "_fp16", Float16);
+            Cast(nodes, half, y, Float);
         }
 
         g.Node.Clear();
@@ -198,6 +188,27 @@ internal static class Float16Graph
     }
 
     private static float[] Floats(TensorProto t) => OnnxGraph.ToFloats(t);
+
+    /// <summary>BatchNorms folded, then every float weight rewritten (to float16, or rounded through it); returns the tensors kept float32.</summary>
+    private static (ModelProto Model, HashSet<string> KeepFloat) FoldAndRewriteWeights(ModelProto source, Action<TensorProto> rewrite)
+    {
+        var model = FoldBatchNorms(source);
+        var keepFloat = KeepFloat(model.Graph);
+        foreach (var init in model.Graph.Initializer.Where(t => t.DataType == Float && !keepFloat.Contains(t.Name)))
+        {
+            rewrite(init);
+        }
+
+        return (model, keepFloat);
+    }
+
+    /// <summary>A Cast node named after its output with a prefix of its own: a model's node names (often its outputs' names) stay unique.</summary>
+    private static string Cast(List<NodeProto> nodes, string input, string output, int to)
+    {
+        OnnxBuilder.Node(nodes, "Cast", [input], output, ("to", (long)to));
+        nodes[^1].Name = "pipeline_cast_" + output;
+        return output;
+    }
 
     /// <summary>Tensors that feed an input that must stay float32.</summary>
     private static HashSet<string> KeepFloat(GraphProto g) =>

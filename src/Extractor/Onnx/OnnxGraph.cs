@@ -82,7 +82,7 @@ internal static class OnnxGraph
         var names = TensorNames(graph).ToList();
         if (!names.Contains(tensor))
         {
-            var nearest = names.OrderBy(n => Levenshtein(n, tensor)).Take(5);
+            var nearest = Nearest.To(tensor, names, 5);
             Throw.BadModel(file, $"has no tensor '{tensor}'; nearest: {string.Join(", ", nearest)}", "name one of the graph's tensors ('models info' lists the pooling ones)");
         }
 
@@ -164,28 +164,5 @@ internal static class OnnxGraph
         }
 
         return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensor.RawData.Span).ToArray();
-    }
-
-    private static int Levenshtein(string a, string b)
-    {
-        var d = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-        {
-            d[j] = j;
-        }
-
-        for (int i = 1; i <= a.Length; i++)
-        {
-            int prev = d[0];
-            d[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int tmp = d[j];
-                d[j] = Math.Min(Math.Min(d[j] + 1, d[j - 1] + 1), prev + (a[i - 1] == b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-
-        return d[b.Length];
     }
 }

@@ -12,7 +12,10 @@ public static class PhotoSet
     /// <summary>Writes <paramref name="count"/> JPEGs under <paramref name="target"/>, keeping each source's class folder; returns the bytes written.</summary>
     public static long Make(string source, string target, int count)
     {
-        var sources = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(ImageFolder.IsImageFile).Order(StringComparer.Ordinal).ToList();
+        // Classes interleaved (cat 1, dog 1, cat 2, …), so any count draws from every class folder.
+        var sources = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(ImageFolder.IsImageFile).Order(StringComparer.Ordinal)
+            .GroupBy(Path.GetDirectoryName).SelectMany(g => g.Select((file, i) => (file, i))).OrderBy(x => x.i).ThenBy(x => x.file, StringComparer.Ordinal)
+            .Select(x => x.file).ToList();
         if (sources.Count == 0)
         {
             throw new DataLayoutException(source, "holds no images to copy from");

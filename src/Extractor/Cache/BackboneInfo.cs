@@ -1,0 +1,23 @@
+namespace Pipeline.Extractor.Cache;
+
+/// <summary>Which backbone made the features: a cache is only extended or read by the same one.</summary>
+public sealed record BackboneInfo
+{
+    public required string Name { get; init; }
+
+    public required string File { get; init; }
+
+    /// <summary>SHA-256 of the ONNX file as given (before any in-memory rewrite).</summary>
+    public required string Sha256 { get; init; }
+
+    public required string FeatureTensor { get; init; }
+
+    /// <summary>True for a model with random weights made by <c>models synth</c>: never report accuracy from it.</summary>
+    public bool Synthetic { get; init; }
+
+    /// <summary>The arithmetic the features were computed in: null for fp32 (every cache before precisions existed), "tf32" or "fp16".</summary>
+    public string? Precision { get; init; }
+
+    /// <summary>The pair a head must match: same weights and same preprocessing.</summary>
+    public string Describe() => $"{Name} (sha256 {Sha256[..12]}{(Precision is { } p ? $", {p}" : "")})";
+}

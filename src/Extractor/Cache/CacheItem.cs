@@ -1,0 +1,21 @@
+namespace Pipeline.Extractor.Cache;
+
+/// <summary>
+/// One cached row: an image, clean (<see cref="Kind"/> null), one of its random views
+/// (<c>augmented</c>, <see cref="View"/> 1…K), or its horizontal <c>mirror</c>.
+/// </summary>
+public sealed record CacheItem(string Path, int Label, long Bytes, string Sha256)
+{
+    public const string Augmented = "augmented";
+    public const string Mirror = "mirror";
+
+    public int View { get; init; }
+
+    public string? Kind { get; init; }
+
+    /// <summary>Identity of the row within its split: path, plus the view for a non-clean row.</summary>
+    public string RowId => RowIdOf(Path, Kind, View);
+
+    public static string RowIdOf(string path, string? kind, int view) =>
+        kind is null ? path : kind == Mirror ? path + "#mirror" : $"{path}#view{view}";
+}
