@@ -46,7 +46,7 @@ internal static class HeadTraining
 
             var inv = CultureInfo.InvariantCulture;
             Console.Out.WriteLine(m.CrossValidation is { } cv
-                ? string.Format(inv, "{0}-fold cross-validation over {1} images chose {2} epochs: held-out accuracy {3:P2} ± {4:P2}, loss {5:F4} ± {6:F4} (mean ± standard error); refitted on all {1} images in {7:F2} s; head saved to {8}",
+                ? string.Format(inv, "{0}-fold cross-validation over {1} images chose {2} epochs: held-out accuracy {3:P2} ± {4:P2}, loss {5:F4} ± {6:F4} (mean ± standard error); the {0} folds and the refit on all {1} images took {7:F2} s; head saved to {8}",
                     cv.Folds, cv.Images, cv.BestEpoch, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, m.TrainSeconds, outDir)
                 : $"best epoch {m.BestEpoch}: val acc {(b.ValAccuracy is { } va ? va.ToString("P2", inv) : "n/a")}, trained in {m.TrainSeconds:F2} s; head saved to {outDir}");
         }
