@@ -87,7 +87,7 @@ public sealed partial class Backbone
         {
             Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256Hex(original),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
-            Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision.ToString().ToLowerInvariant(),
+            Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision,
         };
         return new PreparedGraph(model, file, input.Name, info, preprocessing, meanImage);
     }

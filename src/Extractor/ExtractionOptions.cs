@@ -17,8 +17,8 @@ public sealed record ExtractionOptions
     /// <summary>Decode/preprocess threads; 0 chooses from the core count.</summary>
     public int Workers { get; init; }
 
-    /// <summary>float32 or float16 on disk.</summary>
-    public string Dtype { get; init; } = "float32";
+    /// <summary>How rows are stored on disk.</summary>
+    public FeatureDtype Dtype { get; init; } = FeatureDtype.Float32;
 
     /// <summary>Discard a cache or partial run made with another backbone or preprocessing.</summary>
     public bool Force { get; init; }

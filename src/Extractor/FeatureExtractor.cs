@@ -75,7 +75,7 @@ public static class FeatureExtractor
             Throw.InvalidSetting("workers", options.Workers, "from 1 to 256, or 0 for automatic");
         }
 
-        if (options.Dtype is not ("float32" or "float16"))
+        if (!Enum.IsDefined(options.Dtype))
         {
             Throw.InvalidSetting("dtype", options.Dtype, "float32 or float16");
         }

@@ -4,7 +4,7 @@ using Pipeline.Extractor.Images;
 namespace Pipeline.Extractor;
 
 /// <summary>One row to cache: an image and which view of it.</summary>
-internal sealed record PlanRow(int Item, string? Kind, int View)
+internal sealed record PlanRow(int Item, RowKind? Kind, int View)
 {
     public string Id(DatasetSplit split) => CacheItem.RowIdOf(split.Items[Item].RelativePath, Kind, View);
 }
@@ -52,12 +52,12 @@ internal sealed class SplitPlan
             rows.Add(new PlanRow(i, null, 0));
             for (int v = 1; v <= (augmentation?.Views ?? 0); v++)
             {
-                rows.Add(new PlanRow(i, CacheItem.Augmented, v));
+                rows.Add(new PlanRow(i, RowKind.Augmented, v));
             }
 
             if (mirrors)
             {
-                rows.Add(new PlanRow(i, CacheItem.Mirror, 1));
+                rows.Add(new PlanRow(i, RowKind.Mirror, 1));
             }
         }
 
@@ -70,7 +70,7 @@ internal sealed class SplitPlan
     public ViewTransform? Transform(PlanRow row, Preprocessing p) => row.Kind switch
     {
         null => null,
-        CacheItem.Mirror => ViewTransform.Mirror(p.Width),
+        RowKind.Mirror => ViewTransform.Mirror(p.Width),
         _ => Augmentation!.For(Split.Items[row.Item].RelativePath, row.View, p.Width, p.Height),
     };
 }

@@ -80,7 +80,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
     /// <summary>The mirror row of each clean row; the cache must hold them (extract --tta flip).</summary>
     private static int[] MirrorRows(FeatureCache cache, int[] clean)
     {
-        var mirror = cache.Manifest.Items.Select((item, row) => (item, row)).Where(x => x.item.Kind == CacheItem.Mirror)
+        var mirror = cache.Manifest.Items.Select((item, row) => (item, row)).Where(x => x.item.Kind == RowKind.Mirror)
             .ToDictionary(x => x.item.Path, x => x.row, StringComparer.Ordinal);
         if (mirror.Count == 0)
         {

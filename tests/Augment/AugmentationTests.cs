@@ -38,7 +38,7 @@ public sealed class AugmentationTests
         Assert.All(test.Manifest.Items, i => Assert.Null(i.Kind));
         Assert.Equal(2, train.Manifest.Augmentation!.Views);
         var first = train.Manifest.Items.Take(3).ToList();
-        Assert.Equal([(null, 0), ("augmented", 1), ("augmented", 2)], first.Select(i => (i.Kind, i.View)));
+        Assert.Equal([(null, 0), (RowKind.Augmented, 1), (RowKind.Augmented, 2)], first.Select(i => (i.Kind, i.View)));
         Assert.Single(first.Select(i => i.Path).Distinct());
 
         FeatureExtractor.Run(Options(data, tmp.Sub("b"), views: 2, seed: 3));

@@ -29,7 +29,7 @@ public sealed class PrecisionTests(ResNetCache fixture)
         {
             using var a = FeatureCache.Open(fixture.Root, split);
             using var b = FeatureCache.Open(tmp.Sub("fp16"), split);
-            Assert.Equal("fp16", b.Manifest.Backbone.Precision);
+            Assert.Equal(Precision.Fp16, b.Manifest.Backbone.Precision);
             Assert.Null(a.Manifest.Backbone.Precision);
             var (ra, rb) = (new float[a.FeatureLength], new float[b.FeatureLength]);
             double worst = 0;

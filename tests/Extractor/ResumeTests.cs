@@ -92,7 +92,7 @@ public sealed class ResumeTests
         Assert.Contains("resize=Crop", e.Message);
         Assert.Contains("--force", Reported.Of(e).Hint);
 
-        var half = squash with { Dtype = "float16" };
+        var half = squash with { Dtype = FeatureDtype.Float16 };
         Assert.Equal(ExitCode.CacheMismatch, Reported.Of(Assert.ThrowsAny<PipelineException>(() => FeatureExtractor.Run(half))).Code);
 
         var forced = FeatureExtractor.Run(crop with { Force = true });
@@ -127,7 +127,7 @@ public sealed class ResumeTests
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), perClass: 2);
         var f32 = new ExtractionOptions { Data = data, Out = tmp.Sub("f32"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } };
         FeatureExtractor.Run(f32);
-        FeatureExtractor.Run(f32 with { Out = tmp.Sub("f16"), Dtype = "float16" });
+        FeatureExtractor.Run(f32 with { Out = tmp.Sub("f16"), Dtype = FeatureDtype.Float16 });
         using var a = FeatureCache.Open(tmp.Sub("f32"));
         using var b = FeatureCache.Open(tmp.Sub("f16"));
         Assert.Equal(a.Count * a.FeatureLength * 2 + 128, new FileInfo(tmp.Sub("f16", "features.npy")).Length);

@@ -51,7 +51,7 @@ internal static class InfoCommand
 
             var first = manifests[0];
             Console.Out.WriteLine($"backbone: {first.Backbone.Name} ({first.Backbone.File}, sha256 {first.Backbone.Sha256}){(first.Backbone.Synthetic ? " [synthetic: random weights]" : "")}");
-            Console.Out.WriteLine($"features: {first.Backbone.FeatureTensor} ({string.Join("x", first.Features.Shape)} = {first.Features.Length}) {first.Features.Dtype}");
+            Console.Out.WriteLine($"features: {first.Backbone.FeatureTensor} ({string.Join("x", first.Features.Shape)} = {first.Features.Length}) {first.Features.Dtype.ToString().ToLowerInvariant()}");
             Console.Out.WriteLine($"preprocessing: {first.Preprocessing.Describe()}");
             Console.Out.WriteLine($"images: {first.Selection ?? FeatureSpace.FolderSelection}");
             // Counts are images (clean rows); rows adds the cached views (augmented, mirrors).

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Extractor;
+using Pipeline.Extractor.Cache;
 
 namespace Pipeline.Cli.Options;
 
@@ -17,8 +18,13 @@ internal static class ExtractionOptionGroup
         "Keep N images per class of the training split (or SPLIT=N,… per split), chosen by hash and --seed: the walkthrough's small-data experiment.",
         text => SplitRule.Parse(text, "sample", bareCountIsTrain: true));
 
-    public static readonly Option<string> Dtype = OptionValues.Parsed("--dtype", "float32|float16", "How feature rows are stored on disk.",
-        text => text is "float32" or "float16" ? text : throw new InvalidSettingException("dtype", text, "float32 or float16"), () => "float32");
+    public static readonly Option<FeatureDtype> Dtype = OptionValues.Parsed("--dtype", "float32|float16", "How feature rows are stored on disk.",
+        text => text switch
+        {
+            "float32" => FeatureDtype.Float32,
+            "float16" => FeatureDtype.Float16,
+            _ => throw new InvalidSettingException("dtype", text, "float32 or float16"),
+        }, () => FeatureDtype.Float32);
 
     public static readonly Option<long> MaxPixels = new("--max-pixels")
     {
@@ -44,7 +50,7 @@ internal static class ExtractionOptionGroup
         Backbone = BackboneOptions.Bind(r),
         Batch = r.GetValue(BackboneOptions.Batch),
         Workers = r.GetValue(BackboneOptions.Workers),
-        Dtype = r.GetValue(Dtype)!,
+        Dtype = r.GetValue(Dtype),
         MaxPixels = r.GetValue(MaxPixels),
         Force = r.GetValue(Force),
         Shard = r.GetValue(Shard),

@@ -15,9 +15,9 @@ public sealed record BackboneInfo
     /// <summary>True for a model with random weights made by <c>models synth</c>: never report accuracy from it.</summary>
     public bool Synthetic { get; init; }
 
-    /// <summary>The arithmetic the features were computed in: null for fp32 (every cache before precisions existed), "tf32" or "fp16".</summary>
-    public string? Precision { get; init; }
+    /// <summary>The arithmetic the features were computed in: null for fp32 (every cache before precisions existed), else "tf32" or "fp16".</summary>
+    public Precision? Precision { get; init; }
 
     /// <summary>The pair a head must match: same weights and same preprocessing.</summary>
-    public string Describe() => $"{Name} (sha256 {Sha256[..12]}{(Precision is { } p ? $", {p}" : "")})";
+    public string Describe() => $"{Name} (sha256 {Sha256[..12]}{(Precision is { } p ? $", {p.ToString().ToLowerInvariant()}" : "")})";
 }

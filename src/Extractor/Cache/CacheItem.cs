@@ -6,16 +6,17 @@ namespace Pipeline.Extractor.Cache;
 /// </summary>
 public sealed record CacheItem(string Path, int Label, long Bytes, string Sha256)
 {
-    public const string Augmented = "augmented";
-    public const string Mirror = "mirror";
-
     public int View { get; init; }
 
-    public string? Kind { get; init; }
+    public RowKind? Kind { get; init; }
 
     /// <summary>Identity of the row within its split: path, plus the view for a non-clean row.</summary>
     public string RowId => RowIdOf(Path, Kind, View);
 
-    public static string RowIdOf(string path, string? kind, int view) =>
-        kind is null ? path : kind == Mirror ? path + "#mirror" : $"{path}#view{view}";
+    public static string RowIdOf(string path, RowKind? kind, int view) => kind switch
+    {
+        null => path,
+        RowKind.Mirror => path + "#mirror",
+        _ => $"{path}#view{view}",
+    };
 }

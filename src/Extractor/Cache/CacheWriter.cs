@@ -14,7 +14,7 @@ internal static class CacheWriter
     public const string FeaturesFile = "features.npy";
     public const string LabelsFile = "labels.npy";
 
-    public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, string dtype, string? selection)
+    public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, FeatureDtype dtype, string? selection)
     {
         var split = plan.Split;
         string listing = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
@@ -39,7 +39,7 @@ internal static class CacheWriter
         }
 
         int length = backbone.FeatureLength;
-        bool half = dtype == "float16";
+        bool half = dtype == FeatureDtype.Float16;
         File.Delete(Path.Combine(dir, FeatureCache.ManifestFile));
         WriteNpy(Path.Combine(dir, FeaturesFile), half ? "<f2" : "<f4", [keep.Count, length], stream =>
         {

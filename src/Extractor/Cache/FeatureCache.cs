@@ -245,7 +245,7 @@ public sealed unsafe partial class FeatureCache : IDisposable
         public static MappedPart Open(string path, FeatureInfo info, int rows, int firstRow)
         {
             var (descr, shape, offset) = NpyFile.ReadHeader(path);
-            bool half = info.Dtype == "float16";
+            bool half = info.Dtype == FeatureDtype.Float16;
             string expected = half ? "<f2" : "<f4";
             if (descr != expected || shape.Length != 2 || shape[0] != rows || shape[1] != info.Length)
             {

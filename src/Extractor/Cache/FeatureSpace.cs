@@ -46,8 +46,8 @@ public sealed record FeatureSpace
 
     public required Preprocessing Preprocessing { get; init; }
 
-    /// <summary>float32 or float16; null where unknown (a backbone not yet writing a cache).</summary>
-    public string? Dtype { get; init; }
+    /// <summary>Storage of the rows; null where unknown (a backbone not yet writing a cache).</summary>
+    public FeatureDtype? Dtype { get; init; }
 
     public IReadOnlyList<string>? Classes { get; init; }
 
@@ -97,7 +97,7 @@ public sealed record FeatureSpace
 
         if (aspects.HasFlag(FeatureAspects.Dtype))
         {
-            parts.Add(("dtype", Dtype));
+            parts.Add(("dtype", Dtype?.ToString().ToLowerInvariant()));
         }
 
         if (aspects.HasFlag(FeatureAspects.Classes))

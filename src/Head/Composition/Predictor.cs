@@ -86,6 +86,5 @@ public sealed class Predictor : IDisposable
     public void Dispose() => _backbone.Dispose();
 
     /// <summary>The precision the head's features were computed in: its backbone runs the same way.</summary>
-    internal static Precision PrecisionOf(BackboneInfo backbone) =>
-        backbone.Precision is { } p && Enum.TryParse<Precision>(p, ignoreCase: true, out var precision) ? precision : Precision.Fp32;
+    internal static Precision PrecisionOf(BackboneInfo backbone) => backbone.Precision ?? Precision.Fp32;
 }
