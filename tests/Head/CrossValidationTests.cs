@@ -63,4 +63,15 @@ public sealed class CrossValidationTests(ResNetCache fixture)
         Assert.Equal(0.985, mean, 12);
         Assert.Equal(Math.Sqrt(0.0005 / 3 / 4), se, 12);   // sample variance (n − 1), then / n
     }
+
+    /// <summary>Two settings are a tie when their held-out losses differ by at most two combined standard errors.</summary>
+    [Theory]
+    [InlineData(0.0338, 0.0088, 0.0356, 0.0078, true)]    // the default against the walkthrough's head: 0.0018 apart, 2 s.e. = 0.0235
+    [InlineData(0.0338, 0.0088, 0.0627, 0.0051, false)]   // against wd 0.1: 0.0289 apart, 2 s.e. = 0.0203
+    public void TiesAreWithinTwoCombinedStandardErrors(double bestLoss, double bestSe, double loss, double se, bool tie)
+    {
+        var best = new SettingScore(new HeadOptions(), 0.98, 0.005, bestLoss, bestSe, 20, 1);
+        var other = new SettingScore(new HeadOptions(), 0.98, 0.005, loss, se, 20, 1);
+        Assert.Equal(tie, other.TiesWith(best));
+    }
 }

@@ -11,8 +11,8 @@ internal static class HeadTraining
 {
     public sealed record Result(string Head, int BestEpoch, double? ValAccuracy, double ValLoss, double Seconds, CrossValidation? CrossValidation, IReadOnlyList<SweepRow>? Sweep);
 
-    /// <summary>One setting of a sweep: held-out accuracy and loss (cross-validated means ± standard errors, or on the validation split).</summary>
-    public sealed record SweepRow(string Params, double? ValAccuracy, double? AccuracyStdErr, double ValLoss, double? LossStdErr, int BestEpoch, double Seconds);
+    /// <summary>One setting of a sweep as --json prints it.</summary>
+    public sealed record SweepRow(string Params, double? ValAccuracy, double? AccuracyStdErr, double ValLoss, double? LossStdErr, int BestEpoch, double Seconds, string Verdict);
 
     public static Result Run(string cachePath, string? valPath, string outDir, System.CommandLine.ParseResult parsed, bool quiet)
     {
@@ -26,7 +26,9 @@ internal static class HeadTraining
         var baseline = Options.HeadTrainingOptions.Bind(parsed);
         int folds = parsed.GetValue(Options.HeadTrainingOptions.Folds);
         var grid = parsed.GetValue(Options.HeadTrainingOptions.Sweep) is { } sweep ? SweepGrid.Expand(sweep, baseline) : [baseline];
-        var best = folds >= 2 ? CrossValidated(train, val, grid, folds, quiet, out var rows) : OnValidation(train, val, grid, quiet, out rows);
+        int epochs = grid.Max(o => o.Epochs);
+        var (best, scores) = HeadSelection.Select(train, val, grid, folds, quiet || grid.Count < 2 ? null : PrintScore(folds), quiet ? null : PrintEpoch(epochs));
+        var rows = Rows(scores);
         best.Save(outDir);
         var m = best.Manifest;
         var b = m.History[m.BestEpoch - 1];
@@ -55,87 +57,32 @@ internal static class HeadTraining
         return result;
     }
 
-    /// <summary>Each setting cross-validated over training + validation; the lowest mean held-out loss is refitted on all of it.</summary>
-    private static TrainedHead CrossValidated(FeatureCache train, FeatureCache? val, List<HeadOptions> grid, int folds, bool quiet, out List<SweepRow> rows)
+    /// <summary>The scores as rows, each with its verdict against the best: "best", "tie" (within two standard errors) or "worse".</summary>
+    private static List<SweepRow> Rows(IReadOnlyList<SettingScore> scores)
     {
-        rows = [];
-        (HeadOptions Options, CrossValidation Cv)? best = null;
-        foreach (var options in grid)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var cv = HeadTrainer.CrossValidate(train, val, options, folds);
-            rows.Add(new SweepRow(options.Describe(), cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, cv.BestEpoch, clock.Elapsed.TotalSeconds));
-            if (!quiet && grid.Count > 1)
-            {
-                Console.Out.WriteLine(string.Format(CultureInfo.InvariantCulture, "-- {0}: {1}-fold accuracy {2:P2} ± {3:P2}, loss {4:F4} ± {5:F4}, {6} epochs",
-                    options.Describe(), folds, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, cv.BestEpoch));
-            }
-
-            if (best is null || cv.Loss < best.Value.Cv.Loss)
-            {
-                best = (options, cv);
-            }
-        }
-
-        return HeadTrainer.Refit(train, val, best!.Value.Options, best.Value.Cv, quiet ? null : PrintEpoch(best.Value.Cv.BestEpoch));
+        var best = scores.MinBy(s => s.Loss)!;
+        return scores.OrderBy(s => s.Loss).Select(s => new SweepRow(s.Options.Describe(), s.Accuracy, s.AccuracyStdErr, s.Loss, s.LossStdErr, s.BestEpoch, s.Seconds,
+            ReferenceEquals(s, best) ? "best" : s.LossStdErr is null ? "-" : s.TiesWith(best) ? "tie" : "worse")).ToList();
     }
 
-    /// <summary>Each setting trained on the training split and chosen by the validation split (--folds 0).</summary>
-    private static TrainedHead OnValidation(FeatureCache train, FeatureCache? val, List<HeadOptions> grid, bool quiet, out List<SweepRow> rows)
-    {
-        rows = [];
-        TrainedHead? best = null;
-        foreach (var options in grid)
-        {
-            if (!quiet && grid.Count > 1)
-            {
-                Console.Out.WriteLine($"-- {options.Describe()}");
-            }
-
-            var head = HeadTrainer.Train(train, val, options, quiet ? null : PrintEpoch(options.Epochs));
-            var r = head.Manifest.History[head.Manifest.BestEpoch - 1];
-            rows.Add(new SweepRow(options.Describe(), r.ValAccuracy, null, r.ValLoss ?? r.TrainLoss, null, head.Manifest.BestEpoch, head.Manifest.TrainSeconds));
-            if (best is null || Better(head, best))
-            {
-                best?.Dispose();
-                best = head;
-            }
-            else
-            {
-                head.Dispose();
-            }
-        }
-
-        return best!;
-    }
-
-    /// <summary>
-    /// The settings by held-out loss; a setting whose loss is within two standard errors of the best one's is
-    /// marked "tie": the data cannot tell them apart, so they are not ranked.
-    /// </summary>
+    /// <summary>The settings by held-out loss; ties are marked, not ranked.</summary>
     private static void PrintSweep(List<SweepRow> rows)
     {
-        var best = rows.MinBy(r => r.ValLoss)!;
         var table = Output.Table("params", "held-out acc", "held-out loss", "vs best", "epochs", "seconds");
-        foreach (var r in rows.OrderBy(r => r.ValLoss))
+        foreach (var r in rows)
         {
             string acc = r.ValAccuracy is { } a ? (r.AccuracyStdErr is { } ase ? $"{a:P2} ± {ase:P2}" : $"{a:P2}") : "-";
             string loss = r.LossStdErr is { } lse ? $"{r.ValLoss:F4} ± {lse:F4}" : $"{r.ValLoss:F4}";
-            double se = Math.Sqrt(Math.Pow(r.LossStdErr ?? 0, 2) + Math.Pow(best.LossStdErr ?? 0, 2));
-            string verdict = ReferenceEquals(r, best) ? "best" : r.LossStdErr is null ? "-" : r.ValLoss - best.ValLoss <= 2 * se ? "tie" : "worse";
-            table.AddRow(r.Params, acc, loss, verdict, $"{r.BestEpoch}", $"{r.Seconds:F2}");
+            table.AddRow(r.Params, acc, loss, r.Verdict, $"{r.BestEpoch}", $"{r.Seconds:F2}");
         }
 
         Output.Write(table);
     }
 
-    private static bool Better(TrainedHead a, TrainedHead b)
-    {
-        var ra = a.Manifest.History[a.Manifest.BestEpoch - 1];
-        var rb = b.Manifest.History[b.Manifest.BestEpoch - 1];
-        double accA = ra.ValAccuracy ?? ra.TrainAccuracy, accB = rb.ValAccuracy ?? rb.TrainAccuracy;
-        return accA > accB || (accA == accB && (ra.ValLoss ?? ra.TrainLoss) < (rb.ValLoss ?? rb.TrainLoss));
-    }
+    private static Action<SettingScore> PrintScore(int folds) => s => Console.Out.WriteLine(s.LossStdErr is null
+        ? $"-- {s.Options.Describe()}: validation accuracy {s.Accuracy:P2}, loss {s.Loss:F4}, best epoch {s.BestEpoch}"
+        : string.Format(CultureInfo.InvariantCulture, "-- {0}: {1}-fold accuracy {2:P2} ± {3:P2}, loss {4:F4} ± {5:F4}, {6} epochs",
+            s.Options.Describe(), folds, s.Accuracy, s.AccuracyStdErr, s.Loss, s.LossStdErr, s.BestEpoch));
 
     private static FeatureCache? OpenValidation(string cachePath, string? valPath)
     {
