@@ -39,7 +39,7 @@ internal static class ErrorReporter
             : ($"--{s.Setting} '{s.Value}' is not {s.Expected}", $"pass --{s.Setting} {s.Expected}", ExitCode.BadArgument),
         DataLayoutException d => (d.Message, d.Remedy ?? "pass --data a folder of class folders (DIR/cat/*.jpg, DIR/dog/*.jpg) or of split folders (train/, validation/, test/)", ExitCode.BadDataLayout),
         ModelFileException m => (m.Message, m.Remedy ?? "pass --backbone resnet18, --backbone vgg16 --model FILE, or --backbone FILE.onnx --preprocess KIND; onnx-models/README.md says where to get each", ExitCode.BadModel),
-        CacheException c => (c.Message, c.Remedy is { } r ? $"{r} ('pipeline info --check CACHE' shows what is wrong)" : "delete the folder and run extract again; 'pipeline info --check CACHE' shows what is wrong", ExitCode.BadCache),
+        CacheException c => (c.Message, c.Remedy ?? "delete the folder and run extract again; 'pipeline info --check CACHE' shows what is wrong", ExitCode.BadCache),
         CacheLockedException => (e.Message, "wait for it to finish, or pass another --out folder (shards of one job each write their own shards/I-of-N folder)", ExitCode.CacheLocked),
         FeatureSpaceMismatchException f => (f.Message, MismatchHint(f.Site), ExitCode.CacheMismatch),
         DeviceUnavailableException d => (d.Message, $"{d.Remedy ?? "check the device"}, or pass --device cpu (--head-device cpu for the head)", ExitCode.DeviceUnavailable),

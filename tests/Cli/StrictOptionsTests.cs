@@ -18,4 +18,16 @@ public sealed class StrictOptionsTests
         Assert.Contains("Unknown option", r.Stderr);
         Assert.Contains("hint:", r.Stderr);
     }
+
+    /// <summary>Every option's value form parses: the error, if any, is about the missing head, never the options.</summary>
+    [Theory]
+    [InlineData("evaluate", "--head", "no-such-head", "--cache", "c", "--tta", "flip", "--report", "r")]
+    [InlineData("predict", "--head", "no-such-head", "x.jpg", "--tta", "flip", "--device", "cuda:1", "--precision", "fp16", "--top", "2", "--csv")]
+    [InlineData("export", "--head", "no-such-head", "--out", "x.onnx", "--backbone", "resnet18")]
+    public void ValidOptionValuesParse(params string[] args)
+    {
+        var r = CliProcess.Run(args);
+        Assert.Equal((int)ExitCode.BadArgument, r.ExitCode);
+        Assert.Contains("head 'no-such-head': no head.json", r.Stderr);
+    }
 }

@@ -28,7 +28,7 @@ internal static class EvaluateCommand
         {
             using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
             using var cache = FeatureCache.Open(r.GetValue(Cache)!, null, "test");
-            var evaluation = Evaluation.Run(head, cache, r.GetValue(SharedOptions.Tta));
+            var evaluation = Evaluation.Run(head, cache, SharedOptions.TtaFlip(r));
             Print(evaluation, r.GetValue(SharedOptions.Json));
             if (r.GetValue(Report) is { } dir)
             {

@@ -36,7 +36,7 @@ internal static class PredictCommand
 
             var spec = BackboneOptions.Bind(r, fallback: head.Manifest.Backbone.Name);
             using var predictor = new Predictor(head, spec, line => Console.Error.WriteLine(line));
-            var predictions = predictor.Predict(files, r.GetValue(Top), r.GetValue(BackboneOptions.Batch), r.GetValue(SharedOptions.Tta));
+            var predictions = predictor.Predict(files, r.GetValue(Top), r.GetValue(BackboneOptions.Batch), SharedOptions.TtaFlip(r));
             if (r.GetValue(SharedOptions.Json))
             {
                 Output.WriteJson(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));

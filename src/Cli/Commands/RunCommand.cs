@@ -28,7 +28,7 @@ internal static class RunCommand
     private static int Execute(ParseResult r, CancellationToken cancel)
     {
         string work = r.GetValue(Out)!;
-        bool json = r.GetValue(SharedOptions.Json), quiet = r.GetValue(SharedOptions.Quiet) || json, tta = r.GetValue(SharedOptions.Tta);
+        bool json = r.GetValue(SharedOptions.Json), quiet = r.GetValue(SharedOptions.Quiet) || json, tta = SharedOptions.TtaFlip(r);
         string cacheDir = Path.Combine(work, "cache"), headDir = Path.Combine(work, "head");
         var extraction = FeatureExtractor.Run(ExtractionOptionGroup.Bind(r, cacheDir), new ConsoleProgress(quiet), cancel);
         if (!json)

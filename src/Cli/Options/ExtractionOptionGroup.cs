@@ -54,7 +54,7 @@ internal static class ExtractionOptionGroup
         MaxPixels = r.GetValue(MaxPixels),
         Force = r.GetValue(Force),
         Shard = r.GetValue(Shard),
-        MirrorViews = r.GetValue(SharedOptions.Tta),
+        MirrorViews = SharedOptions.TtaFlip(r),
         Augment = AugmentationOptions.Bind(r),
         Selection = r.GetValue(Split) is null && r.GetValue(Sample) is null ? null
             : new ImageSelection(r.GetValue(Split), r.GetValue(Sample), r.GetValue(SharedOptions.Seed)),

@@ -13,9 +13,13 @@ internal static class SharedOptions
     public static readonly Option<int> Seed = OptionValues.Int("--seed", "S",
         "The seed of everything random: the split and sample of a flat folder, the augmented views, the head's initialisation and shuffles.", 42, 0);
 
-    public static readonly Option<bool> Tta = OptionValues.Parsed("--tta", "flip",
+    /// <summary>A string, not a bool: System.CommandLine lets a bool option take only true/false as its value.</summary>
+    public static readonly Option<string?> Tta = OptionValues.Parsed<string?>("--tta", "flip",
         "Test-time flips: extract also caches each validation/test image's mirror; evaluate and predict average each image with its mirror.",
-        text => text == "flip" ? true : throw new InvalidSettingException("tta", text, "flip"), () => false);
+        text => text == "flip" ? text : throw new InvalidSettingException("tta", text, "flip"));
+
+    /// <summary>Whether --tta flip was given.</summary>
+    public static bool TtaFlip(ParseResult r) => r.GetValue(Tta) is not null;
 
     public static readonly Option<string> Head = OptionValues.Text("--head", "HEAD", "A head folder written by train (head.json, weights.bin).", required: true);
 
