@@ -30,6 +30,13 @@ internal static class RunCommand
         string work = r.GetValue(Out)!;
         bool json = r.GetValue(SharedOptions.Json), quiet = r.GetValue(SharedOptions.Quiet) || json, tta = SharedOptions.TtaFlip(r);
         string cacheDir = Path.Combine(work, "cache"), headDir = Path.Combine(work, "head");
+        if (r.GetValue(ExtractionOptionGroup.Shard) is { } shard)
+        {
+            // One shard is part of a cache; training needs all of it.
+            return ErrorReporter.Report($"--shard {shard}: run trains on the whole cache, and one shard is part of it",
+                "run 'pipeline extract --shard I/N' for every shard, then 'pipeline merge CACHE' and 'pipeline train --cache CACHE'", ExitCode.BadArgument);
+        }
+
         var extraction = FeatureExtractor.Run(ExtractionOptionGroup.Bind(r, cacheDir), new ConsoleProgress(quiet), cancel);
         if (!json)
         {
