@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using System.Numerics.Tensors;
 using Onnx;
 
 namespace Pipeline.Extractor.Onnx;
@@ -50,26 +51,19 @@ internal static class Float16Graph
 
         // float32 at the edges: input → Cast(fp16) → the graph; the graph → Cast(fp32) → output.
         var nodes = new List<NodeProto>();
-        foreach (var input in g.Input.Where(i => i.Type?.TensorType?.ElemType == Float && g.Initializer.All(t => t.Name != i.Name)))
+        foreach (var input in FloatInputs(g))
         {
             string half = input.Name + "_fp16";
-            Rename(g, input.Name, half, asInput: true);
+            Rename(g.Node, input.Name, half, outputsToo: false);
             Cast(nodes, input.Name, half, Float16);
         }
 
         nodes.AddRange(g.Node);
         foreach (var output in g.Output.Where(o => o.Type?.TensorType?.ElemType == Float))
         {
+            // Its producer and any node inside that reads it use the fp16 tensor; only the graph output is fp32.
             string half = output.Name + "_fp16";
-            Rename(g, output.Name, half, asInput: false);
-            foreach (var n in nodes)
-            {
-                for (int i = 0; i < n.Output.Count; i++)
-                {
-                    n.Output[i] = n.Output[i] == output.Name ? half : n.Output[i];
-                }
-            }
-
+            Rename(nodes, output.Name, half, outputsToo: true);
             Cast(nodes, half, output.Name, Float);
         }
 
@@ -84,11 +78,11 @@ internal static class Float16Graph
         var g = model.Graph;
 
         var nodes = new List<NodeProto>();
-        foreach (var input in g.Input.Where(i => i.Type?.TensorType?.ElemType == Float && g.Initializer.All(t => t.Name != i.Name)))
+        foreach (var input in FloatInputs(g))
         {
             // The input as a fp16 graph sees it: rounded to float16.
             string rounded = input.Name + "_rounded";
-            Rename(g, input.Name, rounded, asInput: true);
+            Rename(g.Node, input.Name, rounded, outputsToo: false);
             string half = Cast(nodes, input.Name, input.Name + "_fp16", Float16);
             Cast(nodes, half, rounded, Float);
         }
@@ -137,11 +131,12 @@ internal static class Float16Graph
             }
 
             float eps = bn.Attribute.FirstOrDefault(a => a.Name == "epsilon")?.F ?? 1e-5f;
-            var (gamma, beta, mean, variance) = (Floats(inits[bn.Input[1]]), Floats(inits[bn.Input[2]]), Floats(inits[bn.Input[3]]), Floats(inits[bn.Input[4]]));
+            var (gamma, beta, mean, variance) = (OnnxGraph.ToFloats(inits[bn.Input[1]]), OnnxGraph.ToFloats(inits[bn.Input[2]]),
+                OnnxGraph.ToFloats(inits[bn.Input[3]]), OnnxGraph.ToFloats(inits[bn.Input[4]]));
             var weight = inits[conv.Input[1]];
-            var w = Floats(weight);
+            var w = OnnxGraph.ToFloats(weight);
             int channels = gamma.Length, perChannel = w.Length / channels;
-            var bias = conv.Input.Count > 2 && inits.TryGetValue(conv.Input[2], out var b) ? Floats(b) : new float[channels];
+            var bias = conv.Input.Count > 2 && inits.TryGetValue(conv.Input[2], out var b) ? OnnxGraph.ToFloats(b) : new float[channels];
             var newBias = new float[channels];
             for (int c = 0; c < channels; c++)
             {
@@ -180,14 +175,11 @@ internal static class Float16Graph
         unused.ForEach(t => g.Initializer.Remove(t));
 
         // Initializers listed as graph inputs (IR version 3 requires it) would keep their float32 type there.
-        var initializers = g.Initializer.Select(t => t.Name).Concat(unused.Select(t => t.Name)).ToHashSet(StringComparer.Ordinal);
-        var listed = g.Input.Where(i => initializers.Contains(i.Name)).ToList();
+        var listed = g.Input.Where(i => inits.ContainsKey(i.Name)).ToList();
         listed.ForEach(i => g.Input.Remove(i));
         model.IrVersion = Math.Max(model.IrVersion, 4);
         return model;
     }
-
-    private static float[] Floats(TensorProto t) => OnnxGraph.ToFloats(t);
 
     /// <summary>BatchNorms folded, then every float weight rewritten (to float16, or rounded through it); returns the tensors kept float32.</summary>
     private static (ModelProto Model, HashSet<string> KeepFloat) FoldAndRewriteWeights(ModelProto source, Action<TensorProto> rewrite)
@@ -214,14 +206,28 @@ internal static class Float16Graph
     private static HashSet<string> KeepFloat(GraphProto g) =>
         g.Node.SelectMany(n => n.Input.Select((name, i) => (n, name, i))).Where(x => MustStayFloat(x.n, x.i)).Select(x => x.name).ToHashSet(StringComparer.Ordinal);
 
-    private static void Rename(GraphProto g, string from, string to, bool asInput)
+    /// <summary>The graph's real (not initializer) float32 inputs.</summary>
+    private static List<ValueInfoProto> FloatInputs(GraphProto g) =>
+        OnnxGraph.RealInputs(g).Where(i => i.Type?.TensorType?.ElemType == Float).ToList();
+
+    /// <summary>Every reference to tensor <paramref name="from"/> as a node input (and, with <paramref name="outputsToo"/>, as a node output) becomes <paramref name="to"/>.</summary>
+    private static void Rename(IEnumerable<NodeProto> nodes, string from, string to, bool outputsToo)
     {
-        foreach (var n in g.Node)
+        foreach (var n in nodes)
         {
-            for (int i = 0; i < n.Input.Count; i++)
+            Replace(n.Input, from, to);
+            if (outputsToo)
             {
-                n.Input[i] = asInput && n.Input[i] == from ? to : n.Input[i];
+                Replace(n.Output, from, to);
             }
+        }
+    }
+
+    private static void Replace(Google.Protobuf.Collections.RepeatedField<string> names, string from, string to)
+    {
+        for (int i = 0; i < names.Count; i++)
+        {
+            names[i] = names[i] == from ? to : names[i];
         }
     }
 
@@ -229,11 +235,7 @@ internal static class Float16Graph
     {
         var values = OnnxGraph.ToFloats(t);
         var half = new Half[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            half[i] = (Half)values[i];
-        }
-
+        TensorPrimitives.ConvertToHalf(values, half);
         t.FloatData.Clear();
         t.DataType = Float16;
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(half.AsSpan()));
@@ -242,11 +244,9 @@ internal static class Float16Graph
     private static void RoundThroughHalf(TensorProto t)
     {
         var values = OnnxGraph.ToFloats(t);
-        for (int i = 0; i < values.Length; i++)
-        {
-            values[i] = (float)(Half)values[i];
-        }
-
+        var half = new Half[values.Length];
+        TensorPrimitives.ConvertToHalf(values, half);
+        TensorPrimitives.ConvertToSingle(half, values);
         t.FloatData.Clear();
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
     }
