@@ -13,8 +13,6 @@ internal sealed class FeatureBatches(FeatureSource cache, int batch, Device devi
     private readonly long[] _labels = new long[batch];
     private readonly int[] _rows = new int[batch];
 
-    public int Count => cache.Count;
-
     /// <summary>
     /// Fills the buffers batch by batch in the order of <paramref name="order"/>, yielding the batch
     /// size; the caller makes the tensors inside its own dispose scope with <see cref="Features"/>

@@ -11,6 +11,10 @@ internal sealed class FeatureSource
     private readonly FeatureCache[] _parts;
     private readonly int[] _offsets;
 
+    /// <summary>The training cache, then the validation cache when there is one (part 1).</summary>
+    public static FeatureSource Of(FeatureCache train, FeatureCache? validation) =>
+        validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
+
     public FeatureSource(params FeatureCache[] parts)
     {
         _parts = parts;
@@ -24,7 +28,8 @@ internal sealed class FeatureSource
         Items = parts.SelectMany(p => p.Manifest.Items).ToArray();
     }
 
-    public int Count => _offsets[^1];
+    /// <summary>True when part 1, the validation cache, is there.</summary>
+    public bool HasValidation => _parts.Length > 1;
 
     public int FeatureLength => _parts[0].FeatureLength;
 

@@ -26,8 +26,8 @@ public static partial class HeadTrainer
     {
         Validate(train, validation, options);
         var clock = Stopwatch.StartNew();
-        var source = validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
-        var images = Images(source, validation is not null);
+        var source = FeatureSource.Of(train, validation);
+        var images = Images(source);
         var foldOf = Folds(images, source, folds, options.Seed);
         var losses = new double[folds][];
         var accuracies = new double[folds][];
@@ -58,8 +58,8 @@ public static partial class HeadTrainer
     public static TrainedHead Refit(FeatureCache train, FeatureCache? validation, HeadOptions options, CrossValidation cv, Action<EpochRecord>? log = null)
     {
         var total = Stopwatch.StartNew();
-        var source = validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
-        var images = Images(source, validation is not null);
+        var source = FeatureSource.Of(train, validation);
+        var images = Images(source);
         var refit = options with { Epochs = cv.BestEpoch };
         var fit = Fit(source, images, null, refit, log);
         return new TrainedHead(fit.Model, train.Manifest, refit, fit.History, fit.BestEpoch, cv.Seconds + total.Elapsed.TotalSeconds)
@@ -72,10 +72,10 @@ public static partial class HeadTrainer
     }
 
     /// <summary>Each image's rows, clean row first: training rows with their cached views, validation rows clean only.</summary>
-    internal static int[][] Images(FeatureSource source, bool hasValidation)
+    internal static int[][] Images(FeatureSource source)
     {
         var train = ViewGroups(source, source.RowsOf(0)).Select(g => g.OrderBy(r => source.Items[r].Kind is null ? 0 : 1).ToArray());
-        var validation = hasValidation ? CleanRows(source, source.RowsOf(1)).Select(r => new[] { r }) : [];
+        var validation = source.HasValidation ? CleanRows(source, source.RowsOf(1)).Select(r => new[] { r }) : [];
         return train.Concat(validation).ToArray();
     }
 

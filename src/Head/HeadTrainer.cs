@@ -15,9 +15,9 @@ public static partial class HeadTrainer
     public static TrainedHead Train(FeatureCache train, FeatureCache? validation, HeadOptions options, Action<EpochRecord>? log = null)
     {
         Validate(train, validation, options);
-        var source = validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
+        var source = FeatureSource.Of(train, validation);
         var views = ViewGroups(source, source.RowsOf(0));
-        int[]? valRows = validation is null ? null : CleanRows(source, source.RowsOf(1));
+        int[]? valRows = source.HasValidation ? CleanRows(source, source.RowsOf(1)) : null;
         var total = Stopwatch.StartNew();
         var fit = Fit(source, views, valRows, options, log);
         return new TrainedHead(fit.Model, train.Manifest, options, fit.History, fit.BestEpoch, total.Elapsed.TotalSeconds)
@@ -101,14 +101,12 @@ public static partial class HeadTrainer
     }
 
     /// <summary>Rows of each image (its clean row and its cached views), grouped, in cache order.</summary>
-    internal static int[][] ViewGroups(FeatureCache cache) => ViewGroups(new FeatureSource(cache), Enumerable.Range(0, cache.Count));
-
     /// <summary>The given rows grouped by image (path): its clean row and its cached views.</summary>
     internal static int[][] ViewGroups(FeatureSource source, IEnumerable<int> rows) =>
         rows.GroupBy(r => source.Items[r].Path, StringComparer.Ordinal).Select(g => g.ToArray()).ToArray();
 
     /// <summary>The clean row of every image (what validation and evaluation read).</summary>
-    internal static int[] CleanRows(FeatureCache cache) => CleanRows(new FeatureSource(cache), Enumerable.Range(0, cache.Count));
+    internal static int[] CleanRows(FeatureCache cache) => Enumerable.Range(0, cache.Count).Where(r => cache.Manifest.Items[r].Kind is null).ToArray();
 
     internal static int[] CleanRows(FeatureSource source, IEnumerable<int> rows) => rows.Where(r => source.Items[r].Kind is null).ToArray();
 

@@ -15,7 +15,7 @@ public sealed class CrossValidationTests(ResNetCache fixture)
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var val = FeatureCache.Open(fixture.Root, "validation");
         var source = new FeatureSource(train, val);
-        var images = HeadTrainer.Images(source, hasValidation: true);
+        var images = HeadTrainer.Images(source);
         Assert.Equal(1200, images.Length);
         Assert.Equal(1200, images.Select(v => source.Items[v[0]].Path).Distinct().Count());
         var fold = HeadTrainer.Folds(images, source, 5, seed: 42);
