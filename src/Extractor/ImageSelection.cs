@@ -40,6 +40,7 @@ public sealed record ImageSelection(SplitRule? Split, SplitRule? Sample, int See
     {
         var rule = Split!;
         var bySplit = rule.Shares.ToDictionary(s => s.Split, _ => new List<ImageItem>());
+        var upperEdges = rule.Shares.Select((_, i) => rule.Shares.Take(i + 1).Sum(s => s.Share)).ToArray();   // fractions: split i is [edge i−1, edge i)
         foreach (var group in items.GroupBy(i => i.Label))
         {
             if (!rule.Counts && rule.Shares.FirstOrDefault(s => s.Share * group.Count() < 0.5) is { Split: not null } tiny)
@@ -69,15 +70,10 @@ public sealed record ImageSelection(SplitRule? Split, SplitRule? Sample, int See
             {
                 foreach (var (item, u) in ranked)
                 {
-                    double edge = 0;
-                    foreach (var (split, share) in rule.Shares)
+                    int i = Array.FindIndex(upperEdges, edge => u < edge);
+                    if (i >= 0)
                     {
-                        edge += share;
-                        if (u < edge)
-                        {
-                            bySplit[split].Add(item);
-                            break;
-                        }
+                        bySplit[rule.Shares[i].Split].Add(item);   // past the last edge (shares summing below 1): unused
                     }
                 }
             }

@@ -65,7 +65,7 @@ internal sealed class SplitPlan
     }
 
     /// <summary>What the fingerprint adds for this split's views.</summary>
-    public string Describe() => (Augmentation?.Describe() ?? "no-augmentation") + (Mirrors ? " mirrors" : "");
+    public string Describe() => FeatureSpace.ViewsOf(Augmentation, Mirrors);
 
     public ViewTransform? Transform(PlanRow row, Preprocessing p) => row.Kind switch
     {

@@ -26,7 +26,7 @@ internal static class InfoCommand
             string cacheArg = r.GetValue(Cache)!;
         var root = FeatureCache.TryReadSplitRoot(cacheArg);
             var dirs = root is null ? [cacheArg] : root.Splits.Select(s => Path.Combine(cacheArg, s)).ToList();
-            var manifests = dirs.Select(FeatureCache.ReadManifest).ToList();
+            var manifests = new List<CacheManifest>();
             foreach (var dir in dirs)
             {
                 // Opening validates every part: a plain relative path inside the cache, the .npy header's
@@ -36,6 +36,8 @@ internal static class InfoCommand
                 {
                     cache.CheckRowsFinite();
                 }
+
+                manifests.Add(cache.Manifest);
             }
 
             if (r.GetValue(SharedOptions.Json))

@@ -43,10 +43,9 @@ internal static class RunCommand
             ExtractionSummary.Print(extraction, json: false);
         }
 
-        bool hasSplits = FeatureCache.TryReadSplitRoot(cacheDir) is not null;
         var training = HeadTraining.Run(cacheDir, null, headDir, r, quiet);
         Evaluation? test = null;
-        if (hasSplits && FeatureCache.TryReadSplitRoot(cacheDir)!.Splits.Contains("test"))
+        if (FeatureCache.TryReadSplitRoot(cacheDir)?.Splits.Contains("test") == true)
         {
             using var head = TrainedHead.Load(headDir, r.GetValue(HeadTrainingOptions.HeadDevice));
             using var cache = FeatureCache.Open(cacheDir, "test");

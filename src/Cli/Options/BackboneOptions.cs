@@ -66,8 +66,8 @@ internal static class BackboneOptions
         Model = r.GetValue(Model),
         Preprocess = r.GetValue(Preprocess),
         Resize = r.GetValue(Resize),
-        Device = r.GetResult(Device) is null ? DeviceRequest.Auto : r.GetValue(Device),
-        Threads = r.GetResult(Threads) is null ? 0 : r.GetValue(Threads),
-        Precision = r.GetResult(Precision) is null ? Extractor.Precision.Fp32 : r.GetValue(Precision),
+        Device = r.GetValue(Device),          // a command without the option (export) reads default: auto
+        Threads = r.GetValue(Threads),        // 0: from the cores
+        Precision = r.GetValue(Precision),    // fp32
     };
 }

@@ -21,12 +21,13 @@ public static class PhotoSet
             throw new DataLayoutException(source, "holds no images to copy from");
         }
 
-        var decoded = new SKBitmap?[sources.Count];
+        // Each source decoded once, up front (a lazy decode inside the loop would race and leak).
+        var decoded = sources.Take(count).AsParallel().AsOrdered().WithDegreeOfParallelism(Internals.CpuBudget.Cores).Select(SKBitmap.Decode).ToArray();
         long bytes = 0;
         Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Internals.CpuBudget.Cores }, i =>
         {
-            int s = i % sources.Count, round = i / sources.Count;
-            var bitmap = decoded[s] ??= SKBitmap.Decode(sources[s]);
+            int s = i % decoded.Length, round = i / decoded.Length;
+            var bitmap = decoded[s];
             if (bitmap is null)
             {
                 return;
