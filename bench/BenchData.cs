@@ -1,4 +1,4 @@
-using Pipeline.Extractor.Tooling;
+using Pipeline.Tooling;
 
 namespace Pipeline.Bench;
 

@@ -43,7 +43,7 @@ internal static class CliApp
         if (unknown is not null)
         {
             var names = command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)).Distinct().ToList();
-            var nearest = Extractor.Nearest.To(unknown, names, 3, Math.Max(3, unknown.Length / 2));
+            var nearest = Nearest.To(unknown, names, 3, Math.Max(3, unknown.Length / 2));
             return ErrorReporter.Report($"Unknown option '{unknown}' for '{CommandPath(command)}'",
                 (nearest.Count > 0 ? $"did you mean {string.Join(" or ", nearest)}? " : "") + $"'{usage}' lists the options", ExitCode.BadArgument);
         }

@@ -2,7 +2,7 @@ using Spectre.Console;
 using System.CommandLine;
 using Pipeline.Cli.Options;
 using Pipeline.Extractor;
-using Pipeline.Extractor.Tooling;
+using Pipeline.Tooling;
 using Pipeline.Head.Composition;
 
 namespace Pipeline.Cli.Commands;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Pipeline.Cli.Options;
 using Pipeline.Extractor.Onnx;
-using Pipeline.Extractor.Tooling;
+using Pipeline.Tooling;
 
 namespace Pipeline.Cli.Commands;
 

@@ -26,12 +26,7 @@ internal static class BackboneOptions
 
     public static readonly Option<ResizeMode?> Resize = OptionValues.Parsed<ResizeMode?>("--resize", "crop|squash",
         "crop: shorter side to size, then the centre (what resnet18 and vgg16 were trained with; their default). squash: stretch, as Keras does (the default for other .onnx files).",
-        text => text.ToLowerInvariant() switch
-        {
-            "crop" => ResizeMode.Crop,
-            "squash" => ResizeMode.Squash,
-            _ => throw new InvalidSettingException("resize", text, "crop or squash"),
-        });
+        text => SettingNames.Parse<ResizeMode>("resize", text));
 
     public static readonly Option<DeviceRequest> Device = OptionValues.Parsed("--device", "DEVICE",
         $"Where the backbone runs: {DeviceRequest.Grammar} (auto: CUDA when it loads, else the CPU).", text => DeviceRequest.Parse(text), () => DeviceRequest.Auto);
@@ -39,15 +34,9 @@ internal static class BackboneOptions
     public static readonly Option<int> Threads = OptionValues.Int("--threads", "N",
         "ONNX Runtime threads (0: one per core this process may use, from its affinity and cgroup quota).", 0, 0, 1024);
 
-    public static readonly Option<Precision> Precision = OptionValues.Parsed("--precision", "fp32|tf32|fp16",
+    public static readonly Option<Precision> PrecisionOption = OptionValues.Parsed("--precision", "fp32|tf32|fp16",
         "The backbone's arithmetic: fp32; tf32 (CUDA tensor cores, float32 tensors); fp16 (the graph converted to float16 in the tool; on the CPU its rounding is emulated). The cache records it. Separate from --dtype, how rows are stored.",
-        text => text.ToLowerInvariant() switch
-        {
-            "fp32" => Extractor.Precision.Fp32,
-            "tf32" => Extractor.Precision.Tf32,
-            "fp16" => Extractor.Precision.Fp16,
-            _ => throw new InvalidSettingException("precision", text, "fp32, tf32 or fp16"),
-        }, () => Extractor.Precision.Fp32);
+        text => SettingNames.Parse<Precision>("precision", text), () => Precision.Fp32);
 
     public static readonly Option<int> Batch = OptionValues.Int("--batch", "N", "Images per inference call.", 32, 1, 4096);
 
@@ -57,7 +46,7 @@ internal static class BackboneOptions
     public static Option[] Source => [Backbone, Model, Preprocess, Resize];
 
     /// <summary>How it runs: extract, run, bench, predict.</summary>
-    public static Option[] Runtime => [Device, Precision, Threads, Batch, Workers];
+    public static Option[] Runtime => [Device, PrecisionOption, Threads, Batch, Workers];
 
     /// <summary>The backbone to load; <paramref name="fallback"/> (a head's backbone) when --backbone is not given.</summary>
     public static BackboneSpec Bind(ParseResult r, string fallback = "resnet18") => new()
@@ -68,6 +57,6 @@ internal static class BackboneOptions
         Resize = r.GetValue(Resize),
         Device = r.GetValue(Device),          // a command without the option (export) reads default: auto
         Threads = r.GetValue(Threads),        // 0: from the cores
-        Precision = r.GetValue(Precision),    // fp32
+        Precision = r.GetValue(PrecisionOption),    // fp32
     };
 }

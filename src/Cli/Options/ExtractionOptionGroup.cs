@@ -19,12 +19,7 @@ internal static class ExtractionOptionGroup
         text => SplitRule.Parse(text, "sample", bareCountIsTrain: true));
 
     public static readonly Option<FeatureDtype> Dtype = OptionValues.Parsed("--dtype", "float32|float16", "How feature rows are stored on disk.",
-        text => text switch
-        {
-            "float32" => FeatureDtype.Float32,
-            "float16" => FeatureDtype.Float16,
-            _ => throw new InvalidSettingException("dtype", text, "float32 or float16"),
-        }, () => FeatureDtype.Float32);
+        text => SettingNames.Parse<FeatureDtype>("dtype", text), () => FeatureDtype.Float32);
 
     public static readonly Option<long> MaxPixels = new("--max-pixels")
     {
@@ -37,7 +32,7 @@ internal static class ExtractionOptionGroup
 
     public static readonly Option<Shard?> Shard = OptionValues.Parsed<Shard?>("--shard", "I/N",
         "Only every N-th image from the I-th: one task of a Slurm array (--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (--shard $JOB_COMPLETION_INDEX/N); then 'merge CACHE'.",
-        text => Extractor.Shard.Parse(text));
+        text => Extractor.Dataset.Shard.Parse(text));
 
     public static readonly Option<bool> Strict = OptionValues.Flag("--strict", "Exit non-zero when any file was skipped.");
 

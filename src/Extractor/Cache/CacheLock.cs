@@ -1,4 +1,4 @@
-using Pipeline.Extractor.Internals;
+using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Cache;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Pipeline.Extractor.Internals;
+using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Cache;
 

@@ -1,7 +1,7 @@
 using System.IO.MemoryMappedFiles;
 using System.Numerics.Tensors;
 using System.Text.Json;
-using Pipeline.Extractor.Internals;
+using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Cache;
 

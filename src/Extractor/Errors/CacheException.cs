@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor;
+namespace Pipeline.Extractor.Errors;
 
 /// <summary>A feature cache that is missing, damaged, from a newer tool, or incomplete (shards).</summary>
 public sealed class CacheException(string cache, string problem, string? remedy = null)

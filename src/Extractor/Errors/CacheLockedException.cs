@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor;
+namespace Pipeline.Extractor.Errors;
 
 /// <summary>Another process holds the cache's write lock (another extract into the same folder).</summary>
 public sealed class CacheLockedException(string cache, Exception? inner = null)

@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor;
+namespace Pipeline.Extractor.Errors;
 
 /// <summary>Where a feature-space check failed; each has its own remedy.</summary>
 public enum MismatchSite

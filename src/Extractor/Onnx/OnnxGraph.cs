@@ -1,6 +1,6 @@
 using Google.Protobuf;
 using Onnx;
-using Pipeline.Extractor.Internals;
+using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Onnx;
 

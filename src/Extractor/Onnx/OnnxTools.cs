@@ -11,7 +11,7 @@ public static class OnnxTools
     {
         if (!File.Exists(input))
         {
-            Internals.Throw.BadModel(input, "no such file");
+            Throw.BadModel(input, "no such file");
         }
 
         var model = OnnxGraph.Parse(File.ReadAllBytes(input), input);
@@ -26,7 +26,7 @@ public static class OnnxTools
     {
         if (!File.Exists(file))
         {
-            Internals.Throw.BadModel(file, "no such file");
+            Throw.BadModel(file, "no such file");
         }
 
         var model = OnnxGraph.Parse(File.ReadAllBytes(file), file);

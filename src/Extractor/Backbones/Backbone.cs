@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Platform;
+using Pipeline.Extractor.Onnx;
+
+namespace Pipeline.Extractor.Backbones;
+
+/// <summary>A backbone graph ready to run or to embed: cut, batch-dynamic, with its identity and preprocessing.</summary>
+internal sealed record PreparedGraph(global::Onnx.ModelProto Model, string File, string InputName, BackboneInfo Info, Preprocessing Preprocessing, float[]? MeanImage);
+
+/// <summary>What to load: a preset name or an ONNX file, and how to preprocess for it.</summary>
+public sealed record BackboneSpec
+{
+    /// <summary>Preset name (resnet18, vgg16) or a path to an .onnx file.</summary>
+    public string Backbone { get; init; } = "resnet18";
+
+    /// <summary>Model file for a preset that needs one (vgg16).</summary>
+    public string? Model { get; init; }
+
+    /// <summary>imagenet, caffe or unit: for a model that is not a preset.</summary>
+    public string? Preprocess { get; init; }
+
+    /// <summary>Null: the preset's own (crop for resnet18 and vgg16, squash for any other .onnx file).</summary>
+    public ResizeMode? Resize { get; init; }
+
+    /// <summary>
+    /// The preprocessing a head was trained with: for a plain .onnx file (no preset, no <see cref="Preprocess"/>),
+    /// the known kind that reproduces it is used. Null when extracting.
+    /// </summary>
+    public Preprocessing? Expected { get; init; }
+
+    /// <summary>The arithmetic inference runs in (the cache records it; a head's backbone is loaded with the same).</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary>Where inference runs; <see cref="DeviceRequest.Auto"/> takes CUDA when it loads.</summary>
+    public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
+
+    /// <summary>ONNX Runtime intra-op threads; 0 lets it choose (one per physical core).</summary>
+    public int Threads { get; init; }
+}
+
+/// <summary>
+/// A frozen CNN in ONNX Runtime that turns an input batch into feature rows. The one owner of its
+/// <see cref="InferenceSession"/>. Input (N, 3, H, W) or (N, H, W, 3) float32 per
+/// <see cref="Preprocessing"/>; output (N, FeatureLength) float32.
+/// </summary>
+public sealed partial class Backbone : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly long[] _inputShape;    // (N, …) with N set per call
+    private readonly long[] _outputShape;
+
+    private Backbone(InferenceSession session, BackboneInfo info, Preprocessing preprocessing, float[]? meanImage,
+                     string inputName, IReadOnlyList<int> featureShape, string deviceDescription, bool isCuda)
+    {
+        _session = session;
+        Info = info;
+        Preprocessing = preprocessing;
+        MeanImage = meanImage;
+        FeatureShape = featureShape;
+        DeviceDescription = deviceDescription;
+        IsCuda = isCuda;
+        _inputNames = [inputName];
+        _outputNames = [info.FeatureTensor];
+        _inputShape = preprocessing.Layout == TensorLayout.Nchw
+            ? [1, 3, preprocessing.Height, preprocessing.Width]
+            : [1, preprocessing.Height, preprocessing.Width, 3];
+        _outputShape = [1, .. featureShape.Select(d => (long)d)];
+    }
+
+    public BackboneInfo Info { get; }
+
+    public Preprocessing Preprocessing { get; }
+
+    /// <summary>Per-pixel mean image (3, H, W) in tensor channel order, or null.</summary>
+    public float[]? MeanImage { get; }
+
+    /// <summary>Shape of one feature row, e.g. (512, 1, 1).</summary>
+    public IReadOnlyList<int> FeatureShape { get; }
+
+    public int FeatureLength => FeatureShape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>Floats one image takes in the input batch.</summary>
+    public int InputLength => 3 * Preprocessing.Width * Preprocessing.Height;
+
+    /// <summary>"CPU (2 threads)" or "CUDA device 0".</summary>
+    public string DeviceDescription { get; }
+
+    /// <summary>True when the session runs on ONNX Runtime's CUDA execution provider.</summary>
+    public bool IsCuda { get; }
+
+    /// <summary>The feature space this backbone writes (backbone and preprocessing; a cache adds dtype, classes, views, images).</summary>
+    public FeatureSpace Space => new() { Backbone = Info, Preprocessing = Preprocessing };
+
+    /// <summary>ONNX Runtime intra-op threads asked for (0: its default, one per core).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Multiply-adds ×2 of the convolutions and matrix products for one image, in GFLOPs.</summary>
+    public double GflopsPerImage { get; init; }
+
+    /// <summary>
+    /// Runs <paramref name="count"/> images: <paramref name="input"/> holds count × <see cref="InputLength"/>
+    /// floats, <paramref name="output"/> receives count × <see cref="FeatureLength"/>.
+    /// </summary>
+    public void Run(float[] input, int count, float[] output)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(input.Length, count * InputLength, nameof(input));
+        ArgumentOutOfRangeException.ThrowIfLessThan(output.Length, count * FeatureLength, nameof(output));
+        long[] inShape = (long[])_inputShape.Clone();
+        long[] outShape = (long[])_outputShape.Clone();
+        inShape[0] = count;
+        outShape[0] = count;
+        using var inValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(input, 0, count * InputLength), inShape);
+        using var outValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(output, 0, count * FeatureLength), outShape);
+        _session.Run(_runOptions, _inputNames, [inValue], _outputNames, [outValue]);
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    /// <summary>SHA-256 of a file, lower-case hex.</summary>
+    public static string Sha256Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    /// <summary>Resolves a path relative to the tool's folder (for the packaged models).</summary>
+    internal static string ToolPath(string relative) => Path.Combine(AppContext.BaseDirectory, relative);
+
+    internal static byte[] Serialize(IMessage model) => model.ToByteArray();
+}

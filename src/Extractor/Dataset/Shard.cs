@@ -1,0 +1,39 @@
+namespace Pipeline.Extractor.Dataset;
+
+/// <summary>
+/// Shard <see cref="Index"/> of <see cref="Count"/>: the images whose position in the sorted listing
+/// is Index modulo Count (all views of an image go to the same shard). Each shard is written as a
+/// cache of its own under <c>CACHE/&lt;split&gt;/shards/I-of-N/</c>; <c>merge</c> joins them as parts.
+/// </summary>
+public sealed record Shard(int Index, int Count)
+{
+    public string FolderName => $"{Index}-of-{Count}";
+
+    public bool Holds(int item) => item % Count == Index;
+
+    /// <summary>Parses "I/N" (0 ≤ I &lt; N).</summary>
+    public static Shard Parse(string text)
+    {
+        if (!TryParse(text, out var shard))
+        {
+            throw new InvalidSettingException("shard", text, "I/N with 0 <= I < N, e.g. $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT or $JOB_COMPLETION_INDEX/4");
+        }
+
+        return shard;
+    }
+
+    public static bool TryParse(string text, out Shard shard)
+    {
+        var parts = text.Split('/');
+        shard = new Shard(0, 1);
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int i) || !int.TryParse(parts[1], out int n) || n < 1 || i < 0 || i >= n)
+        {
+            return false;
+        }
+
+        shard = new Shard(i, n);
+        return true;
+    }
+
+    public override string ToString() => $"{Index}/{Count}";
+}

@@ -1,0 +1,42 @@
+using Pipeline.Extractor.Cache;
+
+namespace Pipeline.Extractor.Extraction;
+
+/// <summary>Everything <c>extract</c> takes.</summary>
+public sealed record ExtractionOptions
+{
+    public required string Data { get; init; }
+
+    public required string Out { get; init; }
+
+    public BackboneSpec Backbone { get; init; } = new();
+
+    /// <summary>Images per inference call.</summary>
+    public int Batch { get; init; } = 32;
+
+    /// <summary>Decode/preprocess threads; 0 chooses from the core count.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>How rows are stored on disk.</summary>
+    public FeatureDtype Dtype { get; init; } = FeatureDtype.Float32;
+
+    /// <summary>Discard a cache or partial run made with another backbone or preprocessing.</summary>
+    public bool Force { get; init; }
+
+    /// <summary>Images whose header claims more pixels are skipped unread (decompression bombs).</summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    public const long DefaultMaxPixels = Images.ImageDecoder.DefaultMaxPixels;
+
+    /// <summary>Random views to cache for the training split (a flat dataset counts as training); null for none.</summary>
+    public Augmentation? Augment { get; init; }
+
+    /// <summary>Also cache each image's horizontal mirror in the other splits (for <c>evaluate --tta flip</c>).</summary>
+    public bool MirrorViews { get; init; }
+
+    /// <summary>Extract only shard Index of Count (every Count-th image, from Index): one task of a Slurm array or Kubernetes Indexed Job.</summary>
+    public Shard? Shard { get; init; }
+
+    /// <summary>Split rule, sample and seed for choosing images (a flat tree split by hash); null takes the folders as they are.</summary>
+    public ImageSelection? Selection { get; init; }
+}

@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Images;
+
+namespace Pipeline.Extractor.Extraction;
+
+/// <summary>One image to extract: the cache row it fills, its file, and the view to draw (null: clean).</summary>
+internal readonly record struct WorkItem(int Row, string File, ViewTransform? View = null);
+
+/// <summary>
+/// The hot loop. <c>Workers</c> threads read, hash, decode and preprocess images straight into
+/// slots of a pooled batch buffer; the calling thread runs inference on each full batch, in
+/// order, and hands the rows to <c>commit</c>. A ring of batch buffers is the bounded queue:
+/// decoding runs at most <c>Ring - 1</c> batches ahead of inference, and nothing is allocated per
+/// image once the ring and each worker's scratch have grown. On the CPU the workers run at a lower
+/// priority (nice 10), filling the gaps inference leaves.
+/// </summary>
+internal sealed class ExtractionPipeline
+{
+    private const int Ring = 3;
+    private const int DecodeNiceOnCpu = 10;
+    private readonly Backbone _backbone;
+    private readonly Preprocessor _preprocessor;
+    private readonly int _batch;
+    private readonly int _workers;
+    private readonly long _maxPixels;
+    private long _readTicks, _decodeTicks, _preprocessTicks, _inferenceTicks, _writeTicks;
+
+    public ExtractionPipeline(Backbone backbone, int batch, int workers, long maxPixels)
+    {
+        _backbone = backbone;
+        _preprocessor = new Preprocessor(backbone.Preprocessing, backbone.MeanImage);
+        _batch = batch;
+        _workers = workers;
+        _maxPixels = maxPixels;
+    }
+
+    public StageSeconds Stages => new(
+        Seconds(_readTicks), Seconds(_decodeTicks), Seconds(_preprocessTicks), Seconds(_inferenceTicks), Seconds(_writeTicks));
+
+    private static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
+
+    /// <summary>Extracts <paramref name="work"/> (row, file) in batches; <paramref name="commit"/> gets each batch's row states and features.</summary>
+    public void Run(IReadOnlyList<WorkItem> work, Action<IReadOnlyList<RowState>, ReadOnlySpan<float>> commit, CancellationToken cancel = default)
+    {
+        if (work.Count == 0)
+        {
+            return;
+        }
+
+        var free = Channel.CreateBounded<BatchBuffer>(Ring);
+        for (int i = 0; i < Ring; i++)
+        {
+            free.Writer.TryWrite(new BatchBuffer(_batch, _backbone.InputLength, _backbone.FeatureLength));
+        }
+
+        var jobs = Channel.CreateUnbounded<(BatchBuffer Buffer, int Slot)>(new UnboundedChannelOptions { SingleWriter = true });
+        var filled = Channel.CreateUnbounded<BatchBuffer>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+
+        // Dispatcher: takes a free buffer for each batch (this is the back-pressure), queues its slots.
+        var dispatcher = Task.Run(async () =>
+        {
+            try
+            {
+                for (int start = 0; start < work.Count; start += _batch)
+                {
+                    var buffer = await free.Reader.ReadAsync(failed.Token).ConfigureAwait(false);
+                    buffer.Reset(work, start, Math.Min(_batch, work.Count - start));
+                    await filled.Writer.WriteAsync(buffer, failed.Token).ConfigureAwait(false);
+                    for (int s = 0; s < buffer.Count; s++)
+                    {
+                        await jobs.Writer.WriteAsync((buffer, s), failed.Token).ConfigureAwait(false);
+                    }
+                }
+            }
+            finally
+            {
+                jobs.Writer.TryComplete();
+                filled.Writer.TryComplete();
+            }
+        }, failed.Token);
+
+        var workers = Enumerable.Range(0, _workers).Select(_ => StartWorker(jobs.Reader, failed)).ToArray();
+        try
+        {
+            // Inference, in batch order, on this thread.
+            while (filled.Reader.WaitToReadAsync(failed.Token).AsTask().GetAwaiter().GetResult())
+            {
+                if (!filled.Reader.TryRead(out var buffer))
+                {
+                    continue;
+                }
+
+                buffer.Ready.Task.Wait(failed.Token);
+                long t0 = Stopwatch.GetTimestamp();
+                if (buffer.States.Any(s => s.Skip is null))
+                {
+                    _backbone.Run(buffer.Input, buffer.Count, buffer.Output);
+                }
+
+                long t1 = Stopwatch.GetTimestamp();
+                commit(buffer.States, buffer.Output.AsSpan(0, buffer.Count * _backbone.FeatureLength));
+                _inferenceTicks += t1 - t0;
+                _writeTicks += Stopwatch.GetTimestamp() - t1;
+                free.Writer.TryWrite(buffer);
+            }
+        }
+        catch
+        {
+            failed.Cancel();
+            throw;
+        }
+        finally
+        {
+            failed.Cancel();
+            try
+            {
+                Task.WaitAll([dispatcher, .. workers]);
+            }
+            catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException))
+            {
+            }
+        }
+    }
+
+    private Task StartWorker(ChannelReader<(BatchBuffer Buffer, int Slot)> jobs, CancellationTokenSource failed) =>
+        Task.Factory.StartNew(() =>
+        {
+            if (!_backbone.IsCuda)
+            {
+                // Inference already has every core: decode in its gaps rather than pre-empt it
+                // mid-operator. Measured A/B on 2 cores (bench/README.md): end to end / inference
+                // alone 0.94–1.00 with this and 2 workers, 0.83–0.96 without.
+                ThreadNice.Set(DecodeNiceOnCpu);
+            }
+
+            var decoder = new ImageDecoder(_backbone.Preprocessing, _maxPixels);
+            var scratch = new PreprocessScratch();
+            var image = new DecodedImage();
+            Span<byte> sha = stackalloc byte[32];
+            try
+            {
+                while (jobs.WaitToReadAsync(failed.Token).AsTask().GetAwaiter().GetResult())
+                {
+                    while (jobs.TryRead(out var job))
+                    {
+                        Process(job.Buffer, job.Slot, decoder, image, scratch, sha);
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception e)
+            {
+                failed.Cancel();
+                throw new InvalidOperationException($"extraction worker failed: {e.Message}", e);
+            }
+        }, failed.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Process(BatchBuffer buffer, int slot, ImageDecoder decoder, DecodedImage image, PreprocessScratch scratch, Span<byte> sha)
+    {
+        var (row, file, view) = buffer.Work[slot];
+        Span<float> input = buffer.Input.AsSpan(slot * _backbone.InputLength, _backbone.InputLength);
+        string? skip = null;
+        long bytes = 0;
+        string hash = "";
+        long t0 = Stopwatch.GetTimestamp();
+        try
+        {
+            decoder.ReadFile(file, sha);
+            bytes = decoder.FileLength;
+            hash = Convert.ToHexStringLower(sha);
+            long t1 = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _readTicks, t1 - t0);
+            decoder.Decode(image);
+            long t2 = Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _decodeTicks, t2 - t1);
+            _preprocessor.Run(image, input, scratch, view);
+            Interlocked.Add(ref _preprocessTicks, Stopwatch.GetTimestamp() - t2);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // Whatever one file does to the decoder is that file's skip reason, never the run's end.
+            skip = e switch
+            {
+                InvalidImageException => e.Message,
+                IOException or UnauthorizedAccessException => $"unreadable ({e.Message})",
+                _ => $"cannot decode ({e.GetType().Name}: {e.Message})",
+            };
+            input.Clear();   // the slot still runs through the batch; its row is dropped
+        }
+
+        buffer.States[slot] = new RowState(row, bytes, hash, skip);
+        if (Interlocked.Decrement(ref buffer.Remaining) == 0)
+        {
+            buffer.Ready.TrySetResult();
+        }
+    }
+
+    private sealed class BatchBuffer(int batch, int inputLength, int featureLength)
+    {
+        public readonly float[] Input = new float[batch * inputLength];     // (B, 3, H, W) or (B, H, W, 3)
+        public readonly float[] Output = new float[batch * featureLength];  // (B, features)
+        public RowState[] States = [];
+        public WorkItem[] Work = [];
+        public int Count;
+        public int Remaining;
+        public TaskCompletionSource Ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Reset(IReadOnlyList<WorkItem> work, int start, int count)
+        {
+            Count = count;
+            Remaining = count;
+            if (Work.Length != count)
+            {
+                Work = new WorkItem[count];
+                States = new RowState[count];
+            }
+
+            for (int i = 0; i < count; i++)
+            {
+                Work[i] = work[start + i];
+            }
+
+            Ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Pipeline.Extractor.Images;
+
+namespace Pipeline.Extractor.Extraction;
+
+/// <summary>Features of arbitrary image files (for prediction): no cache, same decode and preprocessing path.</summary>
+public static class ImageFeaturizer
+{
+    /// <summary>
+    /// Runs <paramref name="files"/> through <paramref name="backbone"/>: returns (files, F) features in
+    /// file order, and for each file null or the reason it was skipped (its row is then zeros).
+    /// </summary>
+    /// <param name="mirror">Run the horizontal mirror of each image instead (test-time flips).</param>
+    public static (float[] Features, string?[] Skipped) Run(Backbone backbone, IReadOnlyList<string> files, int batch = 32, int workers = 0, bool mirror = false)
+    {
+        int f = backbone.FeatureLength;
+        var features = new float[files.Count * f];
+        var skipped = new string?[files.Count];
+        var pipeline = new ExtractionPipeline(backbone, batch, workers > 0 ? workers : FeatureExtractor.DefaultWorkers(backbone), Images.ImageDecoder.DefaultMaxPixels);
+        ViewTransform? view = mirror ? ViewTransform.Mirror(backbone.Preprocessing.Width) : null;
+        pipeline.Run(files.Select((file, i) => new WorkItem(i, file, view)).ToList(), (states, rows) =>
+        {
+            for (int i = 0; i < states.Count; i++)
+            {
+                skipped[states[i].Row] = states[i].Skip;
+                if (states[i].Skip is null)
+                {
+                    rows.Slice(i * f, f).CopyTo(features.AsSpan(states[i].Row * f, f));
+                }
+            }
+        });
+        return (features, skipped);
+    }
+}

@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Platform;
+
+namespace Pipeline.Extractor.Extraction;
+
+/// <summary>One split: reuse what is already cached (finished or partial), compute the rest, finish.</summary>
+internal static class SplitExtraction
+{
+    public static SplitReport Run(ExtractionOptions options, ImageFolder folder, DatasetSplit split, string dir,
+                                  Backbone backbone, int workers, IExtractionProgress progress, CancellationToken cancel)
+    {
+        long start = Stopwatch.GetTimestamp();
+        using var writer = CacheLock.Acquire(dir);
+        var plan = SplitPlan.For(split, options);
+        var space = backbone.Space with { Dtype = options.Dtype, Classes = folder.Classes, Views = plan.Describe(), Selection = folder.Selection ?? FeatureSpace.FolderSelection };
+        string fingerprint = FeatureExtractor.Fingerprint(space);
+        var finished = CheckExisting(options.Force, space, fingerprint, dir);
+        var rows = plan.Rows.Select(r => r.Id(split)).ToList();
+        var files = new FileCheck(split.Root);   // each file hashed at most once per run
+        if (finished is not null && IsUpToDate(finished, plan, rows, files))
+        {
+            progress.Info($"{Label(split)}: up to date ({finished.Items.Count} rows cached)");
+            return new SplitReport(split.Name, dir, rows.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
+        }
+
+        using var store = PartialStore.OpenOrCreate(dir, new PartialState(fingerprint, rows), backbone.FeatureLength);
+        int reused = ReuseRows(store, finished, dir, plan, rows, files);
+        var work = Enumerable.Range(0, rows.Count).Where(r => store.Rows[r] is null)
+            .Select(r => new WorkItem(r, Path.Combine(split.Root, split.Items[plan.Rows[r].Item].RelativePath), plan.Transform(plan.Rows[r], backbone.Preprocessing)))
+            .ToList();
+
+        progress.Begin(Label(split), rows.Count, rows.Count - work.Count);
+        var pipeline = new ExtractionPipeline(backbone, options.Batch, workers, options.MaxPixels);
+        pipeline.Run(work, (states, features) =>
+        {
+            store.Commit(states, features);
+            progress.Advance(states.Count, states.Count(s => s.Skip is not null));
+        }, cancel);
+        progress.End();
+
+        var manifest = CacheWriter.Finish(dir, store, plan, folder.Classes, backbone, options.Dtype, folder.Selection);
+        store.Dispose();
+        PartialStore.Delete(dir);
+        return new SplitReport(split.Name, dir, rows.Count, work.Count, reused, manifest.Skipped, FeatureExtractor.Elapsed(start), pipeline.Stages);
+    }
+
+    private static string Label(DatasetSplit split) => split.Name.Length > 0 ? split.Name : "images";
+
+    /// <summary>A finished cache in <paramref name="dir"/>: null if none; refused (or wiped when forced) if made in another feature space.</summary>
+    private static CacheManifest? CheckExisting(bool force, FeatureSpace requested, string fingerprint, string dir)
+    {
+        bool hasManifest = File.Exists(Path.Combine(dir, FeatureCache.ManifestFile));
+        CacheManifest? manifest = hasManifest ? FeatureCache.ReadManifest(dir) : null;
+        string? mismatch = manifest?.Space.Mismatch(requested, FeatureAspects.All);
+        if (manifest is null && PartialStore.Exists(dir) && PartialStore.ReadFingerprint(dir) is { } partial && partial != fingerprint)
+        {
+            mismatch = "an unfinished run in another feature space (backbone, preprocessing, dtype, classes, views or images)";
+        }
+
+        if (mismatch is null)
+        {
+            return manifest;
+        }
+
+        if (!force)
+        {
+            Throw.Mismatch(MismatchSite.ExistingCache, $"cache '{dir}'", $"this run ({requested.Describe()})", mismatch);
+        }
+
+        foreach (var f in new[] { FeatureCache.ManifestFile, "features.npy", "labels.npy" })
+        {
+            File.Delete(Path.Combine(dir, f));
+        }
+
+        PartialStore.Delete(dir);
+        return null;
+    }
+
+    /// <summary>Every planned row is in the finished cache (or its file was skipped), each file with the same size and hash.</summary>
+    private static bool IsUpToDate(CacheManifest finished, SplitPlan plan, IReadOnlyList<string> rows, FileCheck files)
+    {
+        var planned = rows.ToHashSet(StringComparer.Ordinal);
+        var cached = finished.Items.Select(i => i.RowId).ToHashSet(StringComparer.Ordinal);
+        var skipped = finished.Skipped.ToDictionary(s => s.Path, StringComparer.Ordinal);
+        if (!cached.IsSubsetOf(planned))
+        {
+            return false;
+        }
+
+        for (int r = 0; r < rows.Count; r++)
+        {
+            if (!cached.Contains(rows[r]) && !skipped.ContainsKey(plan.Split.Items[plan.Rows[r].Item].RelativePath))
+            {
+                return false;
+            }
+        }
+
+        // A skipped file that has since changed (repaired, say) is tried again.
+        return finished.Items.Where(i => i.Kind is null).Select(i => (i.Path, i.Bytes, i.Sha256))
+            .Concat(finished.Skipped.Select(s => (s.Path, s.Bytes, s.Sha256)))
+            .AsParallel().All(f => files.Unchanged(f.Path, f.Bytes, f.Sha256));
+    }
+
+    /// <summary>
+    /// Keeps committed partial rows whose files are unchanged, and copies rows of unchanged files
+    /// from the finished cache; returns how many rows need no computing.
+    /// </summary>
+    private static int ReuseRows(PartialStore store, CacheManifest? finished, string dir, SplitPlan plan, IReadOnlyList<string> rows, FileCheck files)
+    {
+        var split = plan.Split;
+
+        for (int r = 0; r < store.Rows.Length; r++)
+        {
+            if (store.Rows[r] is { } s && !files.Unchanged(split.Items[plan.Rows[r].Item].RelativePath, s.Bytes, s.Sha256))
+            {
+                store.Invalidate(r);
+            }
+        }
+
+        if (finished is not null)
+        {
+            using var cache = FeatureCache.Open(dir);
+            var byId = finished.Items.Select((item, row) => (item, row)).ToDictionary(x => x.item.RowId, x => x, StringComparer.Ordinal);
+            var row = new float[cache.FeatureLength];
+            var batch = new List<RowState>();
+            var features = new List<float>();
+            for (int r = 0; r < store.Rows.Length; r++)
+            {
+                if (store.Rows[r] is null && byId.TryGetValue(rows[r], out var old) && files.Unchanged(old.item.Path, old.item.Bytes, old.item.Sha256))
+                {
+                    cache.ReadRow(old.row, row);
+                    batch.Add(new RowState(r, old.item.Bytes, old.item.Sha256, null));
+                    features.AddRange(row);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                store.Commit(batch, features.ToArray());
+            }
+        }
+
+        return store.DoneCount;
+    }
+
+    /// <summary>Whether a file still has the size and SHA-256 it was cached with; each answer is remembered.</summary>
+    private sealed class FileCheck(string root)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, long, string), bool> _known = new();
+
+        public bool Unchanged(string path, long bytes, string sha256) =>
+            _known.GetOrAdd((path, bytes, sha256), key => Matches(Path.Combine(root, key.Item1), key.Item2, key.Item3));
+
+        private static bool Matches(string path, long bytes, string sha256)
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length != bytes)
+            {
+                return false;
+            }
+
+            using var fs = File.OpenRead(path);
+            return Convert.ToHexStringLower(SHA256.HashData(fs)) == sha256;
+        }
+    }
+}

@@ -1,0 +1,34 @@
+namespace Pipeline.Extractor.Platform;
+
+/// <summary>
+/// The one grammar of every enum-valued setting (resize, precision, dtype, preprocessing mode): the member's
+/// name in lower case, as the CLI's flags, the manifests and the messages spell it.
+/// </summary>
+internal static class SettingNames
+{
+    public static string Of<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+
+    /// <summary>"crop or squash", "fp32, tf32 or fp16": what an error says the setting takes.</summary>
+    public static string Choices<T>() where T : struct, Enum
+    {
+        var names = Enum.GetValues<T>().Select(Of).ToList();
+        return names.Count == 1 ? names[0] : $"{string.Join(", ", names[..^1])} or {names[^1]}";
+    }
+
+    /// <summary>"crop|squash": the help's placeholder.</summary>
+    public static string Help<T>() where T : struct, Enum => string.Join("|", Enum.GetValues<T>().Select(Of));
+
+    public static T Parse<T>(string setting, string text) where T : struct, Enum
+    {
+        string wanted = text.Trim().ToLowerInvariant();
+        foreach (var value in Enum.GetValues<T>())
+        {
+            if (Of(value) == wanted)
+            {
+                return value;
+            }
+        }
+
+        throw new InvalidSettingException(setting, text, Choices<T>());
+    }
+}

@@ -1,0 +1,125 @@
+using Pipeline.Extractor.Cache;
+
+namespace Pipeline.Head.Scoring;
+
+/// <summary>Per-class precision, recall and F1 with the number of true examples.</summary>
+public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);
+
+/// <summary>A misclassified image: its path in the cache, its true and predicted class, and the head's probabilities for both.</summary>
+public sealed record Mistake(string Path, string True, string Predicted, double Confidence, double TrueProbability);
+
+/// <summary>Accuracy, per-class metrics and the confusion matrix (rows: true class, columns: predicted).</summary>
+public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadOnlyList<ClassMetrics> PerClass, int[][] Confusion)
+{
+    /// <summary>Every misclassified image, worst first (the lowest probability for its true class).</summary>
+    public IReadOnlyList<Mistake> Mistakes { get; init; } = [];
+
+    /// <summary>Images classified correctly.</summary>
+    public int Correct => Enumerable.Range(0, Confusion.Length).Sum(i => Confusion[i][i]);
+
+    /// <summary>95 % Wilson interval of the accuracy, lower bound.</summary>
+    public double AccuracyLow => Wilson.Interval(Correct, Images).Low;
+
+    /// <summary>95 % Wilson interval of the accuracy, upper bound.</summary>
+    public double AccuracyHigh => Wilson.Interval(Correct, Images).High;
+
+    /// <summary>
+    /// Runs the head over the clean row of every image in the cache, in batches; with
+    /// <paramref name="ttaFlip"/>, averages each image's probabilities with its cached mirror's.
+    /// </summary>
+    public static Evaluation Run(TrainedHead head, FeatureCache cache, bool ttaFlip = false, int batch = 256)
+    {
+        head.CheckCompatible(cache.Manifest, cache.Directory);
+        var clean = HeadTrainer.CleanRows(cache);
+        var mirrors = ttaFlip ? MirrorRows(cache, clean) : null;
+        int k = head.Manifest.Classes.Count;
+        var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
+        double loss = 0;
+        var mistakes = new List<Mistake>();
+        var classes = head.Manifest.Classes;
+        for (int start = 0; start < clean.Length; start += batch)
+        {
+            int n = Math.Min(batch, clean.Length - start);
+            var p = Probabilities(head, cache, clean.AsSpan(start, n));
+            if (mirrors is not null)
+            {
+                var pm = Probabilities(head, cache, mirrors.AsSpan(start, n));
+                for (int i = 0; i < p.Length; i++)
+                {
+                    p[i] = (p[i] + pm[i]) / 2;
+                }
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                var probs = p.AsSpan(i * k, k);
+                int truth = cache.Labels[clean[start + i]];
+                int predicted = ArgMax(probs);
+                confusion[truth][predicted]++;
+                loss -= Math.Log(Math.Max(probs[truth], 1e-12));
+                if (predicted != truth)
+                {
+                    mistakes.Add(new Mistake(cache.Manifest.Items[clean[start + i]].Path, classes[truth], classes[predicted], probs[predicted], probs[truth]));
+                }
+            }
+        }
+
+        return FromConfusion(classes, confusion, loss / Math.Max(clean.Length, 1)) with
+        {
+            Mistakes = mistakes.OrderBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal).ToList(),
+        };
+    }
+
+    private static float[] Probabilities(TrainedHead head, FeatureCache cache, ReadOnlySpan<int> rows)
+    {
+        var buffer = new float[rows.Length * cache.FeatureLength];
+        cache.ReadRows(rows, buffer);
+        return head.Probabilities(buffer, rows.Length);
+    }
+
+    /// <summary>The mirror row of each clean row; the cache must hold them (extract --tta flip).</summary>
+    private static int[] MirrorRows(FeatureCache cache, int[] clean)
+    {
+        var mirror = cache.Manifest.Items.Select((item, row) => (item, row)).Where(x => x.item.Kind == RowKind.Mirror)
+            .ToDictionary(x => x.item.Path, x => x.row, StringComparer.Ordinal);
+        if (mirror.Count == 0)
+        {
+            throw new CacheException(cache.Directory, "holds no mirrored views for test-time flips",
+                "extract it again with test-time flips, which caches each validation/test image's mirror too");
+        }
+
+        return clean.Select(r => mirror.TryGetValue(cache.Manifest.Items[r].Path, out int m) ? m : r).ToArray();
+    }
+
+    public static Evaluation FromConfusion(IReadOnlyList<string> classes, int[][] confusion, double loss)
+    {
+        int k = classes.Count;
+        int total = confusion.Sum(r => r.Sum());
+        int correct = Enumerable.Range(0, k).Sum(i => confusion[i][i]);
+        var perClass = Enumerable.Range(0, k).Select(c =>
+        {
+            int tp = confusion[c][c];
+            int predicted = Enumerable.Range(0, k).Sum(r => confusion[r][c]);
+            int actual = confusion[c].Sum();
+            double precision = predicted == 0 ? 0 : (double)tp / predicted;
+            double recall = actual == 0 ? 0 : (double)tp / actual;
+            double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+            return new ClassMetrics(classes[c], precision, recall, f1, actual);
+        }).ToList();
+        return new Evaluation(total, total == 0 ? 0 : (double)correct / total, loss, perClass, confusion);
+    }
+
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+}

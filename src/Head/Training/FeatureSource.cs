@@ -1,0 +1,69 @@
+using Pipeline.Extractor.Cache;
+
+namespace Pipeline.Head.Training;
+
+/// <summary>
+/// Several caches of one feature space read as one row space (training and validation together, for
+/// cross-validation): global row g is row g − offset of its part. Rows stay memory-mapped.
+/// </summary>
+internal sealed class FeatureSource
+{
+    private readonly FeatureCache[] _parts;
+    private readonly int[] _offsets;
+
+    /// <summary>The training cache, then the validation cache when there is one (part 1).</summary>
+    public static FeatureSource Of(FeatureCache train, FeatureCache? validation) =>
+        validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
+
+    public FeatureSource(params FeatureCache[] parts)
+    {
+        _parts = parts;
+        _offsets = new int[parts.Length + 1];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            _offsets[i + 1] = _offsets[i] + parts[i].Count;
+        }
+
+        Labels = parts.SelectMany(p => p.Labels).ToArray();
+        Items = parts.SelectMany(p => p.Manifest.Items).ToArray();
+    }
+
+    /// <summary>True when part 1, the validation cache, is there.</summary>
+    public bool HasValidation => _parts.Length > 1;
+
+    public int FeatureLength => _parts[0].FeatureLength;
+
+    /// <summary>Classes of the shared feature space (every part has the same list, checked before).</summary>
+    public int ClassCount => _parts[0].Classes.Count;
+
+    /// <summary>Label of every global row.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>Manifest item of every global row.</summary>
+    public CacheItem[] Items { get; }
+
+    /// <summary>The global rows of part <paramref name="part"/>.</summary>
+    public IEnumerable<int> RowsOf(int part) => Enumerable.Range(_offsets[part], _parts[part].Count);
+
+    public void ReadRow(int row, Span<float> destination)
+    {
+        int part = PartOf(row);
+        _parts[part].ReadRow(row - _offsets[part], destination);
+    }
+
+    /// <summary>Rows into <paramref name="destination"/>, (rows.Length, F).</summary>
+    public void ReadRows(ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        int f = FeatureLength;
+        for (int i = 0; i < rows.Length; i++)
+        {
+            ReadRow(rows[i], destination.Slice(i * f, f));
+        }
+    }
+
+    private int PartOf(int row)
+    {
+        int part = Array.BinarySearch(_offsets, row);
+        return part >= 0 ? Math.Min(part, _parts.Length - 1) : ~part - 1;
+    }
+}
