@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Head;
 
 /// <summary>What <c>head.json</c> records: enough to rebuild the head and to refuse features from another backbone.</summary>
-public sealed record HeadManifest
+internal sealed record HeadManifest
 {
     public string Format { get; init; } = "pipeline-head";
 
@@ -48,7 +48,7 @@ public sealed record HeadManifest
 }
 
 /// <summary>A trained head with its manifest. Owns the TorchSharp module.</summary>
-public sealed class TrainedHead : IDisposable
+internal sealed class TrainedHead : IDisposable
 {
     public const string ManifestFile = "head.json";
     public const string WeightsFile = "weights.bin";
@@ -98,12 +98,19 @@ public sealed class TrainedHead : IDisposable
         init => Manifest = Manifest with { CrossValidation = value };
     }
 
-    public void Save(string dir)
+    /// <summary>
+    /// Writes weights.bin, then head.json (each atomically: a kill leaves the old head or the new one, and
+    /// head.json, written last, only ever names weights that are on disk), and curves.png when asked.
+    /// </summary>
+    public void Save(string dir, bool curves = true)
     {
         Directory.CreateDirectory(dir);
-        Model.save(Path.Combine(dir, WeightsFile));
-        File.WriteAllBytes(Path.Combine(dir, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(Manifest, CacheManifest.Json));
-        Curves.Save(Manifest.History, Manifest.BestEpoch, Path.Combine(dir, CurvesFile));
+        AtomicFile.WriteVia(Path.Combine(dir, WeightsFile), tmp => Model.save(tmp));
+        AtomicFile.Write(Path.Combine(dir, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(Manifest, CacheManifest.Json));
+        if (curves)
+        {
+            AtomicFile.WriteVia(Path.Combine(dir, CurvesFile), tmp => Curves.Save(Manifest.History, Manifest.BestEpoch, tmp));
+        }
     }
 
     public static TrainedHead Load(string dir) => Load(dir, DeviceRequest.Auto);
@@ -161,6 +168,23 @@ public sealed class TrainedHead : IDisposable
         var x = tensor(features[..(n * Manifest.Features.Length)].ToArray(), [n, Manifest.Features.Length], ScalarType.Float32).to(device);
         var p = nn.functional.softmax(Model.forward(x), 1).cpu();
         return p.data<float>().ToArray();
+    }
+
+    /// <summary>
+    /// Test-time flips, the one place they are averaged: each image's probabilities (n, classes) averaged with its
+    /// mirror's, whose features are <paramref name="mirrored"/> (empty: no flips).
+    /// </summary>
+    public float[] Probabilities(ReadOnlySpan<float> features, ReadOnlySpan<float> mirrored, int n)
+    {
+        var p = Probabilities(features, n);
+        if (!mirrored.IsEmpty)
+        {
+            var pm = Probabilities(mirrored, n);
+            System.Numerics.Tensors.TensorPrimitives.Add(p, pm, p);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(p, 0.5f, p);
+        }
+
+        return p;
     }
 
     public void Dispose() => Model.Dispose();

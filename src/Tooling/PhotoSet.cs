@@ -13,7 +13,7 @@ public static class PhotoSet
     public static long Make(string source, string target, int count)
     {
         // Classes interleaved (cat 1, dog 1, cat 2, …), so any count draws from every class folder.
-        var sources = Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories).Where(ImageFolder.IsImageFile).Order(StringComparer.Ordinal)
+        var sources = ImageFolder.FilesBelow(source).Where(ImageFolder.IsImageFile)
             .GroupBy(Path.GetDirectoryName).SelectMany(g => g.Select((file, i) => (file, i))).OrderBy(x => x.i).ThenBy(x => x.file, StringComparer.Ordinal)
             .Select(x => x.file).ToList();
         if (sources.Count == 0)

@@ -27,7 +27,7 @@ internal static class EvaluateCommand
         command.SetAction(r =>
         {
             using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
-            using var cache = FeatureCache.Open(r.GetValue(Cache)!, null, "test");
+            using var cache = FeatureCache.Open(r.GetValue(Cache)!, null, SplitName.Test);
             var evaluation = Evaluation.Run(head, cache, SharedOptions.TtaFlip(r));
             Print(evaluation, r.GetValue(SharedOptions.Json));
             if (r.GetValue(Report) is { } dir)

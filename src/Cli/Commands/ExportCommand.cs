@@ -22,9 +22,9 @@ internal static class ExportCommand
         {
             string outFile = r.GetValue(Out)!;
             using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!, DeviceRequest.Cpu);
-            ClassifierExport.Export(head, BackboneOptions.Bind(r, fallback: head.Manifest.Backbone.Name) with { Device = DeviceRequest.Cpu }, outFile);
+            ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest, r.GetValue(BackboneOptions.Backbone), r.GetValue(BackboneOptions.Model), DeviceRequest.Cpu), outFile);
             var p = head.Manifest.Preprocessing;
-            Console.Out.WriteLine($"{outFile}: {new FileInfo(outFile).Length / 1e6:F1} MB; input '{ClassifierExport.InputName}' (N, {p.Height}, {p.Width}, 3) uint8 RGB, output '{ClassifierExport.OutputName}' (N, {head.Manifest.Classes.Count}): {string.Join(", ", head.Manifest.Classes)}");
+            Console.Out.WriteLine($"{outFile}: {new FileInfo(outFile).Length / 1e6:F1} MB; input '{ClassifierExport.InputName}' (N, {p.Height}, {p.Width}, 3) uint8 RGB ({ClassifierExport.ResizeContract(p)} first), output '{ClassifierExport.OutputName}' (N, {head.Manifest.Classes.Count}): {string.Join(", ", head.Manifest.Classes)}");
             return 0;
         });
         return command;

@@ -14,23 +14,23 @@ internal static class HeadTraining
     /// <summary>One setting of a sweep as --json prints it.</summary>
     public sealed record SweepRow(string Params, double? ValAccuracy, double? AccuracyStdErr, double ValLoss, double? LossStdErr, int BestEpoch, double Seconds, string Verdict);
 
+    /// <summary>Trains through the library's entry point (its defaults are the CLI's), saves the head, prints what was chosen.</summary>
     public static Result Run(string cachePath, string? valPath, string outDir, System.CommandLine.ParseResult parsed, bool quiet)
     {
-        using var train = FeatureCache.Open(cachePath, null, "train");
-        using var val = OpenValidation(cachePath, valPath);
-        if (train.Manifest.Backbone.Synthetic)
-        {
-            Console.Error.WriteLine("warning: these features come from a synthetic backbone with random weights: accuracy means nothing");
-        }
-
         var baseline = Options.HeadTrainingOptions.Bind(parsed);
-        int folds = parsed.GetValue(Options.HeadTrainingOptions.Folds);
         var grid = parsed.GetValue(Options.HeadTrainingOptions.Sweep) is { } sweep ? SweepGrid.Expand(sweep, baseline) : [baseline];
-        int epochs = grid.Max(o => o.Epochs);
-        var (best, scores) = HeadSelection.Select(train, val, grid, folds, quiet || grid.Count < 2 ? null : PrintScore(folds), quiet ? null : PrintEpoch(epochs));
-        var rows = Rows(scores);
+        var pipeline = new TransferLearning
+        {
+            Head = baseline,
+            Folds = parsed.GetValue(Options.HeadTrainingOptions.Folds),
+            Log = line => Console.Error.WriteLine(line),
+            OnEpoch = quiet ? null : PrintEpoch(grid.Max(o => o.Epochs)),
+        };
+        var report = pipeline.Sweep(cachePath, grid, valPath);
+        using var best = report.Classifier;
+        var rows = Rows(report.Scores);
         best.Save(outDir);
-        var m = best.Manifest;
+        var m = best.Head.Manifest;
         var b = m.History[m.BestEpoch - 1];
         var result = new Result(outDir, m.BestEpoch, m.CrossValidation?.Accuracy ?? b.ValAccuracy, m.CrossValidation?.Loss ?? b.ValLoss ?? b.TrainLoss,
             m.TrainSeconds, m.CrossValidation, grid.Count > 1 ? rows : null);
@@ -53,13 +53,17 @@ internal static class HeadTraining
                 : $"best epoch {m.BestEpoch}: val acc {(b.ValAccuracy is { } va ? va.ToString("P2", inv) : "n/a")}, trained in {m.TrainSeconds:F2} s; head saved to {outDir}");
         }
 
-        best.Dispose();
         return result;
     }
 
     /// <summary>The scores as rows, each with its verdict against the best: "best", "tie" (within two standard errors) or "worse".</summary>
     private static List<SweepRow> Rows(IReadOnlyList<SettingScore> scores)
     {
+        if (scores.Count == 0)
+        {
+            return [];
+        }
+
         var best = scores.MinBy(s => s.Loss)!;
         return scores.OrderBy(s => s.Loss).Select(s => new SweepRow(s.Options.Describe(), s.Accuracy, s.AccuracyStdErr, s.Loss, s.LossStdErr, s.BestEpoch, s.Seconds,
             ReferenceEquals(s, best) ? "best" : s.LossStdErr is null ? "-" : s.TiesWith(best) ? "tie" : "worse")).ToList();
@@ -77,23 +81,6 @@ internal static class HeadTraining
         }
 
         Output.Write(table);
-    }
-
-    private static Action<SettingScore> PrintScore(int folds) => s => Console.Out.WriteLine(s.LossStdErr is null
-        ? $"-- {s.Options.Describe()}: validation accuracy {s.Accuracy:P2}, loss {s.Loss:F4}, best epoch {s.BestEpoch}"
-        : string.Format(CultureInfo.InvariantCulture, "-- {0}: {1}-fold accuracy {2:P2} ± {3:P2}, loss {4:F4} ± {5:F4}, {6} epochs",
-            s.Options.Describe(), folds, s.Accuracy, s.AccuracyStdErr, s.Loss, s.LossStdErr, s.BestEpoch));
-
-    private static FeatureCache? OpenValidation(string cachePath, string? valPath)
-    {
-        if (valPath is not null)
-        {
-            return FeatureCache.Open(valPath, null, "validation", "val");
-        }
-
-        var root = FeatureCache.TryReadSplitRoot(cachePath);
-        string? split = root?.Splits.FirstOrDefault(s => s is "validation" or "val");
-        return split is null ? null : FeatureCache.Open(cachePath, split);
     }
 
     private static Action<EpochRecord> PrintEpoch(int epochs) => r =>

@@ -26,7 +26,7 @@ internal static class PredictCommand
         Compose.Add(command, [SharedOptions.Head, Top, BackboneOptions.Backbone, BackboneOptions.Model, BackboneOptions.Device, BackboneOptions.Threads, BackboneOptions.Batch, SharedOptions.Tta, SharedOptions.Json, CsvOutput]);
         command.SetAction(r =>
         {
-        using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
+            using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
             var files = Predictor.ExpandPaths(r.GetValue(Paths)!);
             var missing = files.FirstOrDefault(f => !File.Exists(f));
             if (missing is not null)
@@ -34,7 +34,7 @@ internal static class PredictCommand
                 return ErrorReporter.Report($"no such file or folder: '{missing}'", "pass image files or folders that exist", ExitCode.BadArgument);
             }
 
-            var spec = BackboneOptions.Bind(r, fallback: head.Manifest.Backbone.Name);
+            var spec = HeadBackbone.Spec(head.Manifest, r.GetValue(BackboneOptions.Backbone), r.GetValue(BackboneOptions.Model), r.GetValue(BackboneOptions.Device), r.GetValue(BackboneOptions.Threads));
             using var predictor = new Predictor(head, spec, line => Console.Error.WriteLine(line));
             var predictions = predictor.Predict(files, r.GetValue(Top), r.GetValue(BackboneOptions.Batch), SharedOptions.TtaFlip(r));
             if (r.GetValue(SharedOptions.Json))

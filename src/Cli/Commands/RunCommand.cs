@@ -37,7 +37,8 @@ internal static class RunCommand
                 "run 'pipeline extract --shard I/N' for every shard, then 'pipeline merge CACHE' and 'pipeline train --cache CACHE'", ExitCode.BadArgument);
         }
 
-        var extraction = FeatureExtractor.Run(ExtractionOptionGroup.Bind(r, cacheDir), new ConsoleProgress(quiet), cancel);
+        var pipeline = new TransferLearning { Progress = new ConsoleProgress(quiet), Head = HeadTrainingOptions.Bind(r) };
+        var extraction = pipeline.Extract(ExtractionOptionGroup.Bind(r, cacheDir), cancel);
         if (!json)
         {
             ExtractionSummary.Print(extraction, json: false);
@@ -45,11 +46,10 @@ internal static class RunCommand
 
         var training = HeadTraining.Run(cacheDir, null, headDir, r, quiet);
         Evaluation? test = null;
-        if (FeatureCache.TryReadSplitRoot(cacheDir)?.Splits.Contains("test") == true)
+        if (FeatureCache.TryReadSplitRoot(cacheDir)?.Splits.Contains(SplitName.Test) == true)
         {
-            using var head = TrainedHead.Load(headDir, r.GetValue(HeadTrainingOptions.HeadDevice));
-            using var cache = FeatureCache.Open(cacheDir, "test");
-            test = Evaluation.Run(head, cache, tta);
+            using var classifier = pipeline.Load(headDir);
+            test = classifier.Evaluate(cacheDir, tta);
             if (!json)
             {
                 EvaluateCommand.Print(test, json: false);

@@ -80,12 +80,12 @@ public sealed partial class Backbone
         if (preset?.MeanImageFile is { } meanFile)
         {
             meanImage = OnnxGraph.ReadInitializer(ToolPath(meanFile), preset.MeanImageTensor!);
-            preprocessing = preprocessing with { MeanImageSha256 = Sha256Hex(System.Runtime.InteropServices.MemoryMarshal.AsBytes(meanImage.AsSpan()).ToArray()) };
+            preprocessing = preprocessing with { MeanImageSha256 = Sha256.Hex(System.Runtime.InteropServices.MemoryMarshal.AsBytes(meanImage.AsSpan())) };
         }
 
         var info = new BackboneInfo
         {
-            Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256Hex(original),
+            Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256.Hex(original),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
             Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision,
         };

@@ -7,40 +7,6 @@ using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Extractor.Backbones;
 
-/// <summary>A backbone graph ready to run or to embed: cut, batch-dynamic, with its identity and preprocessing.</summary>
-internal sealed record PreparedGraph(global::Onnx.ModelProto Model, string File, string InputName, BackboneInfo Info, Preprocessing Preprocessing, float[]? MeanImage);
-
-/// <summary>What to load: a preset name or an ONNX file, and how to preprocess for it.</summary>
-public sealed record BackboneSpec
-{
-    /// <summary>Preset name (resnet18, vgg16) or a path to an .onnx file.</summary>
-    public string Backbone { get; init; } = "resnet18";
-
-    /// <summary>Model file for a preset that needs one (vgg16).</summary>
-    public string? Model { get; init; }
-
-    /// <summary>imagenet, caffe or unit: for a model that is not a preset.</summary>
-    public string? Preprocess { get; init; }
-
-    /// <summary>Null: the preset's own (crop for resnet18 and vgg16, squash for any other .onnx file).</summary>
-    public ResizeMode? Resize { get; init; }
-
-    /// <summary>
-    /// The preprocessing a head was trained with: for a plain .onnx file (no preset, no <see cref="Preprocess"/>),
-    /// the known kind that reproduces it is used. Null when extracting.
-    /// </summary>
-    public Preprocessing? Expected { get; init; }
-
-    /// <summary>The arithmetic inference runs in (the cache records it; a head's backbone is loaded with the same).</summary>
-    public Precision Precision { get; init; } = Precision.Fp32;
-
-    /// <summary>Where inference runs; <see cref="DeviceRequest.Auto"/> takes CUDA when it loads.</summary>
-    public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
-
-    /// <summary>ONNX Runtime intra-op threads; 0 lets it choose (one per physical core).</summary>
-    public int Threads { get; init; }
-}
-
 /// <summary>
 /// A frozen CNN in ONNX Runtime that turns an input batch into feature rows. The one owner of its
 /// <see cref="InferenceSession"/>. Input (N, 3, H, W) or (N, H, W, 3) float32 per
@@ -125,9 +91,6 @@ public sealed partial class Backbone : IDisposable
         _session.Dispose();
         _runOptions.Dispose();
     }
-
-    /// <summary>SHA-256 of a file, lower-case hex.</summary>
-    public static string Sha256Hex(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
     /// <summary>Resolves a path relative to the tool's folder (for the packaged models).</summary>
     internal static string ToolPath(string relative) => Path.Combine(AppContext.BaseDirectory, relative);

@@ -86,7 +86,7 @@ public static class CacheMerge
             Items = ordered.SelectMany(s => s.Manifest.Items).ToList(),
             Skipped = ordered.SelectMany(s => s.Manifest.Skipped).ToList(),
         };
-        PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(merged, CacheManifest.Json));
+        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(merged, CacheManifest.Json));
         return (first.Split, count, merged.Items.Count);
     }
 }

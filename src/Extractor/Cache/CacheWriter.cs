@@ -17,8 +17,7 @@ internal static class CacheWriter
     public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, FeatureDtype dtype, string? selection)
     {
         var split = plan.Split;
-        string listing = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(
-            string.Join('\n', split.Items.Select(i => $"{i.Label}\t{i.RelativePath}")))));
+        string listing = Sha256.OfText(string.Join('\n', split.Items.Select(i => $"{i.Label}\t{i.RelativePath}")));
         var items = new List<CacheItem>();
         var skipped = new List<SkippedItem>();
         var keep = new List<int>();
@@ -84,29 +83,15 @@ internal static class CacheWriter
             Selection = selection,
             Source = split.Root,
         };
-        PartialStore.WriteAtomic(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
+        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
         return manifest;
     }
 
-    private static void WriteNpy(string path, string descr, long[] shape, Action<Stream> body)
-    {
-        string tmp = path + ".tmp";
-        try
+    /// <summary>A full disk leaves no half file behind; the journal in .partial/ still holds every row.</summary>
+    private static void WriteNpy(string path, string descr, long[] shape, Action<Stream> body) =>
+        AtomicFile.Write(path, fs =>
         {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                fs.Write(NpyFile.Header(descr, shape));
-                body(fs);
-                fs.Flush(flushToDisk: true);
-            }
-
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch (IOException)
-        {
-            // A full disk: leave no half file behind; the journal in .partial/ still holds every row.
-            File.Delete(tmp);
-            throw;
-        }
-    }
+            fs.Write(NpyFile.Header(descr, shape));
+            body(fs);
+        });
 }

@@ -49,7 +49,7 @@ internal sealed class PartialStore : IDisposable
             }
 
             Directory.CreateDirectory(folder);
-            WriteAtomic(statePath, Encoding.UTF8.GetBytes(stateJson));
+            AtomicFile.Write(statePath, Encoding.UTF8.GetBytes(stateJson));
         }
 
         var rows = new RowState?[state.Rows.Count];
@@ -154,18 +154,6 @@ internal sealed class PartialStore : IDisposable
     }
 
     /// <summary>Writes to a temporary name, flushes, then renames: readers see the old file or the new one.</summary>
-    public static void WriteAtomic(string path, ReadOnlySpan<byte> content)
-    {
-        string tmp = path + ".tmp";
-        using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        {
-            fs.Write(content);
-            fs.Flush(flushToDisk: true);
-        }
-
-        File.Move(tmp, path, overwrite: true);
-    }
-
     internal static readonly JsonSerializerOptions StateJson = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

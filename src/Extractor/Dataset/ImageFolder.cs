@@ -18,7 +18,6 @@ public sealed class ImageFolder
 {
     /// <summary>Extensions <c>predict</c> picks from a folder; <c>extract</c> tries every visible file.</summary>
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
-    private static readonly string[] SplitNames = ["train", "validation", "val", "test"];
 
     private ImageFolder(string root, IReadOnlyList<string> classes, IReadOnlyList<DatasetSplit> splits, bool hasSplits, string? selection)
     {
@@ -54,7 +53,7 @@ public sealed class ImageFolder
 
         root = Path.GetFullPath(root);
         var subfolders = VisibleSubfolders(root);
-        var splitFolders = subfolders.Where(d => SplitNames.Contains(Path.GetFileName(d).ToLowerInvariant())).ToList();
+        var splitFolders = subfolders.Where(d => SplitName.Folders.Contains(Path.GetFileName(d).ToLowerInvariant())).ToList();
         bool hasSplits = splitFolders.Count > 0;
         if (hasSplits && selection?.Split is { } rule)
         {
@@ -115,13 +114,16 @@ public sealed class ImageFolder
         return new ImageFolder(root, classes, splits, hasSplits, selection?.Describe());
     }
 
-    private static int SplitOrder(string dir) => Array.IndexOf(SplitNames, Path.GetFileName(dir).ToLowerInvariant());
+    private static int SplitOrder(string dir) => Array.IndexOf(SplitName.Folders, Path.GetFileName(dir).ToLowerInvariant());
 
     /// <summary>
     /// Files below <paramref name="dir"/>, sorted, skipping hidden files and folders (names starting
     /// with '.'). Symbolic links to folders are followed once: a folder reached again through a link
     /// (a loop such as <c>cat/loop -&gt; ..</c>, or a second link to the same place) is not walked twice.
     /// </summary>
+    internal static List<string> FilesBelow(string dir) => FilesBelow(dir, new HashSet<string>(StringComparer.Ordinal));
+
+    /// <summary>As <see cref="FilesBelow(string)"/>, never entering a folder already in <paramref name="visited"/> (real paths).</summary>
     internal static List<string> FilesBelow(string dir, HashSet<string> visited)
     {
         var files = new List<string>();

@@ -103,7 +103,7 @@ public sealed record ImageSelection(SplitRule? Split, SplitRule? Sample, int See
     /// <summary>The sample's subset of one split (all of it when the sample does not name that split).</summary>
     public IReadOnlyList<ImageItem> ApplySample(string split, IReadOnlyList<ImageItem> items)
     {
-        double n = Sample?.ShareOf(split switch { "" => "train", "val" => "validation", _ => split }) ?? 0;
+        double n = Sample?.ShareOf(SplitName.IsTraining(split) ? SplitName.Train : SplitName.Canonical(split)) ?? 0;
         if (n == 0)
         {
             return items;

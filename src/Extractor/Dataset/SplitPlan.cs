@@ -34,7 +34,7 @@ internal sealed class SplitPlan
 
     public Shard? Shard { get; }
 
-    public static bool IsTraining(DatasetSplit split) => split.Name is "" or "train";
+    public static bool IsTraining(DatasetSplit split) => SplitName.IsTraining(split.Name);
 
     public static SplitPlan For(DatasetSplit split, ExtractionOptions options)
     {

@@ -9,7 +9,7 @@ namespace Pipeline.Extractor.Dataset;
 /// </summary>
 public sealed record SplitRule(IReadOnlyList<(string Split, double Share)> Shares, bool Counts)
 {
-    public static readonly string[] Names = ["train", "validation", "test"];
+    public static readonly string[] Names = SplitName.RuleNames;
 
     /// <summary>Parses the rule; <paramref name="setting"/> names it in errors (split, sample).</summary>
     public static SplitRule Parse(string text, string setting, bool bareCountIsTrain = false)
@@ -27,7 +27,7 @@ public sealed record SplitRule(IReadOnlyList<(string Split, double Share)> Share
         foreach (var term in t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var kv = term.Split('=', 2, StringSplitOptions.TrimEntries);
-            string name = kv[0].ToLowerInvariant() is "val" ? "validation" : kv[0].ToLowerInvariant();
+            string name = SplitName.Canonical(kv[0]);
             if (kv.Length != 2 || !Names.Contains(name) || shares.Any(s => s.Item1 == name)
                 || !double.TryParse(kv[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !(v > 0) || double.IsInfinity(v))
             {

@@ -5,8 +5,8 @@ using Pipeline.Extractor.Images;
 
 namespace Pipeline.Extractor.Extraction;
 
-/// <summary>One image to extract: the cache row it fills, its file, and the view to draw (null: clean).</summary>
-internal readonly record struct WorkItem(int Row, string File, ViewTransform? View = null);
+/// <summary>One image to run: its row, its file (or a label for an image in memory), the view to take, and its bytes when in memory.</summary>
+internal readonly record struct WorkItem(int Row, string File, ViewTransform? View = null, byte[]? Encoded = null);
 
 /// <summary>
 /// The hot loop. <c>Workers</c> threads read, hash, decode and preprocess images straight into
@@ -162,7 +162,7 @@ internal sealed class ExtractionPipeline
 
     private void Process(BatchBuffer buffer, int slot, ImageDecoder decoder, DecodedImage image, PreprocessScratch scratch, Span<byte> sha)
     {
-        var (row, file, view) = buffer.Work[slot];
+        var (row, file, view, encoded) = buffer.Work[slot];
         Span<float> input = buffer.Input.AsSpan(slot * _backbone.InputLength, _backbone.InputLength);
         string? skip = null;
         long bytes = 0;
@@ -170,7 +170,15 @@ internal sealed class ExtractionPipeline
         long t0 = Stopwatch.GetTimestamp();
         try
         {
-            decoder.ReadFile(file, sha);
+            if (encoded is null)
+            {
+                decoder.ReadFile(file, sha);
+            }
+            else
+            {
+                decoder.ReadBytes(encoded, sha);
+            }
+
             bytes = decoder.FileLength;
             hash = Convert.ToHexStringLower(sha);
             long t1 = Stopwatch.GetTimestamp();

@@ -49,7 +49,7 @@ public static class FeatureExtractor
         if (folder.HasSplits)
         {
             var root = new SplitRootManifest { Splits = folder.Splits.Select(s => s.Name).ToList(), Classes = folder.Classes };
-            PartialStore.WriteAtomic(Path.Combine(options.Out, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(root, CacheManifest.Json));
+            AtomicFile.Write(Path.Combine(options.Out, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(root, CacheManifest.Json));
         }
 
         return new ExtractionReport(options.Out, backbone.Info, backbone.DeviceDescription, options.Batch, workers, reports);
@@ -91,7 +91,7 @@ public static class FeatureExtractor
 
     /// <summary>Identifies the feature space an unfinished run writes (its partial rows are reused only by the same one).</summary>
     internal static string Fingerprint(FeatureSpace space) =>
-        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{space.Describe()}; cache format {CacheManifest.CurrentFormatVersion}")));
+        Sha256.OfText($"{space.Describe()}; cache format {CacheManifest.CurrentFormatVersion}");
 
     internal static double Elapsed(long start) => Stopwatch.GetElapsedTime(start).TotalSeconds;
 }

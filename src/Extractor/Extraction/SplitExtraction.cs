@@ -162,7 +162,7 @@ internal static class SplitExtraction
             }
 
             using var fs = File.OpenRead(path);
-            return Convert.ToHexStringLower(SHA256.HashData(fs)) == sha256;
+            return Sha256.Hex(fs) == sha256;
         }
     }
 }

@@ -60,29 +60,15 @@ internal sealed partial class ImageDecoder
     public void ReadFile(string path, Span<byte> sha256)
     {
         FileLength = 0;
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            throw new InvalidImageException("file vanished or is not a regular file");
-        }
-
-        long length = info.Length;   // follows symbolic links; 0 for FIFOs, sockets and devices
+        var info = RegularFile(path);
+        long length = info.Length;   // of the link's target; 0 for FIFOs, sockets and devices
         if (length == 0)
         {
             throw new InvalidImageException("empty file, or not a regular file (FIFO, socket or device)");
         }
 
-        if (length > MaxFileBytes)
-        {
-            throw new InvalidImageException($"file is {length:N0} bytes, over the {MaxFileBytes >> 20} MB limit for one image");
-        }
-
-        if (_file.Length < length)
-        {
-            _file = new byte[Math.Max((int)length, Math.Min(_file.Length * 2, (int)MaxFileBytes))];
-        }
-
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+        Reserve(length);
+        using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         int read = 0;
         while (read < length)
         {
@@ -97,6 +83,70 @@ internal sealed partial class ImageDecoder
 
         FileLength = read;
         SHA256.HashData(FileBytes, sha256);
+    }
+
+    /// <summary>Takes an encoded image already in memory (predict on bytes or a stream) as <see cref="ReadFile"/> takes a file.</summary>
+    public void ReadBytes(ReadOnlySpan<byte> encoded, Span<byte> sha256)
+    {
+        FileLength = 0;
+        if (encoded.IsEmpty)
+        {
+            throw new InvalidImageException("empty image (0 bytes)");
+        }
+
+        Reserve(encoded.Length);
+        encoded.CopyTo(_file);
+        FileLength = encoded.Length;
+        SHA256.HashData(FileBytes, sha256);
+    }
+
+    /// <summary>
+    /// The file itself, or the final target of a symbolic link to a file (how link farms, DVC and git-annex
+    /// checkouts look). A broken link and a loop of links are refused with their reason, never followed forever.
+    /// </summary>
+    private static FileInfo RegularFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is not null)
+        {
+            FileSystemInfo? target;
+            try
+            {
+                target = info.ResolveLinkTarget(returnFinalTarget: true);
+            }
+            catch (IOException)
+            {
+                throw new InvalidImageException("a loop of symbolic links");
+            }
+
+            if (target is null || Directory.Exists(target.FullName) || !File.Exists(target.FullName))
+            {
+                throw new InvalidImageException("broken link (its target does not exist or is not a file)");
+            }
+
+            info = new FileInfo(target.FullName);
+        }
+
+        if (!info.Exists)
+        {
+            throw new InvalidImageException("file vanished or is not a regular file");
+        }
+
+        return info;
+    }
+
+    /// <summary>Grows the reused file buffer to hold <paramref name="length"/> bytes; refuses files over the per-image limit.</summary>
+    private void Reserve(long length)
+    {
+        if (length > MaxFileBytes)
+        {
+            throw new InvalidImageException($"file is {length:N0} bytes, over the {MaxFileBytes >> 20} MB limit for one image");
+        }
+
+        if (_file.Length < length)
+        {
+            _file = new byte[Math.Max((int)length, Math.Min(_file.Length * 2, (int)MaxFileBytes))];
+        }
     }
 
     /// <summary>Decodes the bytes read by <see cref="ReadFile"/> into <paramref name="into"/>; throws <see cref="InvalidImageException"/> with the reason.</summary>

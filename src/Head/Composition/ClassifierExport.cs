@@ -13,7 +13,7 @@ namespace Pipeline.Head.Composition;
 /// float32; class names in the metadata (<c>classes</c>, a JSON array). The backbone half comes from
 /// <see cref="BackboneGraph"/>; this adds the head's standardisation, dense layers and softmax.
 /// </summary>
-public static class ClassifierExport
+internal static class ClassifierExport
 {
     public const string InputName = "image";
     public const string OutputName = "probabilities";
@@ -21,11 +21,10 @@ public static class ClassifierExport
     public static void Export(TrainedHead head, BackboneSpec spec, string path)
     {
         var m = head.Manifest;
-        var backbone = BackboneGraph.Build(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize, Expected = m.Preprocessing }, InputName);
-        if (backbone.Space.Mismatch(m.Space, FeatureAspects.Model) is { } difference)
-        {
-            throw new FeatureSpaceMismatchException(MismatchSite.HeadAndBackbone, $"backbone file '{backbone.Info.File}'", $"the head's backbone ({m.Backbone.File})", difference);
-        }
+        // The graph is exported in fp32 whatever precision the features were computed in: fp16 features
+        // differ from fp32 ones by about 0.1 % (README), and every runtime runs fp32.
+        var backbone = BackboneGraph.Build(spec, InputName);
+        HeadBackbone.Check(m, backbone.Space, backbone.Info.File);
 
         var model = backbone.Model;
         var g = model.Graph;
@@ -66,11 +65,22 @@ public static class ClassifierExport
         OnnxBuilder.Meta(model, "classes", JsonSerializer.Serialize(m.Classes));
         OnnxBuilder.Meta(model, "backbone", $"{m.Backbone.Name} sha256 {m.Backbone.Sha256}");
         OnnxBuilder.Meta(model, "preprocessing", p.Describe());
+        OnnxBuilder.Meta(model, "input", $"{InputName}: (N, {p.Height}, {p.Width}, 3) uint8, RGB, NHWC");
+        OnnxBuilder.Meta(model, "resize", ResizeContract(p));
+        if (m.Backbone.Precision is { } precision)
+        {
+            OnnxBuilder.Meta(model, "feature_precision", $"the head was trained on {SettingNames.Of(precision)} features; this graph computes them in fp32");
+        }
         if (m.Backbone.Synthetic)
         {
             OnnxBuilder.Meta(model, "synthetic", "true");
         }
 
-        File.WriteAllBytes(path, model.ToByteArray());
+        AtomicFile.Write(path, model.ToByteArray());
     }
+
+    /// <summary>What to do to a photo before it is fed in: the tool's own resize, stated for other runtimes.</summary>
+    internal static string ResizeContract(Preprocessing p) => p.Resize == ResizeMode.Crop
+        ? $"scale the shorter side to {Math.Max(p.Width, p.Height)} (bilinear), then cut the centre {p.Width}x{p.Height}"
+        : $"stretch the whole image to {p.Width}x{p.Height} (bilinear)";
 }

@@ -1,13 +1,20 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline.Head.Composition;
 
-/// <summary>One file's prediction: the top classes with probabilities, or why it was skipped.</summary>
-public sealed record Prediction(string File, IReadOnlyList<(string Class, double Probability)> Top, string? Skipped);
+/// <summary>One image's prediction: the classes most likely first with their probabilities, or why it was skipped.</summary>
+/// <param name="File">The file, or the name given to an image in memory.</param>
+/// <param name="Top">The most likely classes, most likely first, with their probabilities.</param>
+/// <param name="Skipped">Why the image could not be read or decoded; null when it was classified.</param>
+public sealed record Prediction(string File, IReadOnlyList<(string Class, double Probability)> Top, string? Skipped)
+{
+    /// <summary>The most likely class; null when the image was skipped.</summary>
+    public string? Label => Top.Count > 0 ? Top[0].Class : null;
 
-/// <summary>New images → the head's backbone and preprocessing → the head → class probabilities.</summary>
-public sealed class Predictor : IDisposable
+    /// <summary>Its probability; 0 when the image was skipped.</summary>
+    public double Probability => Top.Count > 0 ? Top[0].Probability : 0;
+}
+
+/// <summary>New images → the head's backbone and preprocessing (<see cref="HeadBackbone"/>) → the head → class probabilities.</summary>
+internal sealed class Predictor : IDisposable
 {
     private readonly TrainedHead _head;
     private readonly Backbone _backbone;
@@ -15,66 +22,44 @@ public sealed class Predictor : IDisposable
     public Predictor(TrainedHead head, BackboneSpec spec, Action<string>? info = null)
     {
         _head = head;
-        var m = head.Manifest;
-        _backbone = Backbone.Load(spec with { Backbone = spec.Backbone.Length > 0 ? spec.Backbone : m.Backbone.Name, Resize = m.Preprocessing.Resize, Expected = m.Preprocessing, Precision = PrecisionOf(m.Backbone) }, info);
-        if (_backbone.Space.Mismatch(m.Space, FeatureAspects.Model) is { } difference)
+        _backbone = Backbone.Load(spec, info);
+        try
         {
-            string file = _backbone.Info.File;
+            HeadBackbone.Check(head.Manifest, _backbone.Space, _backbone.Info.File);
+        }
+        catch
+        {
             _backbone.Dispose();
-            throw new FeatureSpaceMismatchException(MismatchSite.HeadAndBackbone, $"backbone file '{file}'", $"the head's backbone ({m.Backbone.File})", difference);
+            throw;
         }
     }
 
     public Backbone Backbone => _backbone;
 
-    /// <summary>Expands folders (recursively) into their image files, sorted.</summary>
-    public static List<string> ExpandPaths(IEnumerable<string> paths)
-    {
-        var files = new List<string>();
-        foreach (var p in paths)
-        {
-            if (Directory.Exists(p))
-            {
-                files.AddRange(Directory.EnumerateFiles(p, "*", SearchOption.AllDirectories).Where(ImageFolder.IsImageFile).Order(StringComparer.Ordinal));
-            }
-            else
-            {
-                files.Add(p);
-            }
-        }
-
-        return files;
-    }
+    /// <summary>Expands folders (recursively, through the dataset walker: hidden files and link loops skipped) into their image files.</summary>
+    public static List<string> ExpandPaths(IEnumerable<string> paths) =>
+        paths.SelectMany(p => Directory.Exists(p) ? ImageFolder.FilesBelow(p).Where(ImageFolder.IsImageFile) : [p]).ToList();
 
     /// <summary>
-    /// Probabilities (files, classes) in file order, and skip reasons. With <paramref name="ttaFlip"/>,
-    /// each image's probabilities are averaged with its horizontal mirror's.
+    /// Probabilities (images, classes) in input order, and skip reasons. Each image is a file, or encoded bytes
+    /// in memory where <paramref name="encoded"/> gives them. With <paramref name="ttaFlip"/>, each image's
+    /// probabilities are averaged with its horizontal mirror's.
     /// </summary>
-    public (float[] Probabilities, string?[] Skipped) Probabilities(IReadOnlyList<string> files, int batch = 32, bool ttaFlip = false)
+    public (float[] Probabilities, string?[] Skipped) Probabilities(IReadOnlyList<string> files, int batch = 32, bool ttaFlip = false, IReadOnlyList<byte[]>? encoded = null)
     {
         if (files.Count == 0)
         {
             return ([], []);
         }
 
-        var (features, skipped) = ImageFeaturizer.Run(_backbone, files, batch);
-        var probs = _head.Probabilities(features, files.Count);
-        if (ttaFlip)
-        {
-            var (mirrored, _) = ImageFeaturizer.Run(_backbone, files, batch, mirror: true);
-            var pm = _head.Probabilities(mirrored, files.Count);
-            for (int i = 0; i < probs.Length; i++)
-            {
-                probs[i] = (probs[i] + pm[i]) / 2;
-            }
-        }
-
-        return (probs, skipped);
+        var (features, skipped) = ImageFeaturizer.Run(_backbone, files, batch, encoded: encoded);
+        float[] mirrored = ttaFlip ? ImageFeaturizer.Run(_backbone, files, batch, mirror: true, encoded: encoded).Features : [];
+        return (_head.Probabilities(features, mirrored, files.Count), skipped);
     }
 
-    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> files, int top, int batch = 32, bool ttaFlip = false)
+    public IReadOnlyList<Prediction> Predict(IReadOnlyList<string> files, int top, int batch = 32, bool ttaFlip = false, IReadOnlyList<byte[]>? encoded = null)
     {
-        var (probs, skipped) = Probabilities(files, batch, ttaFlip);
+        var (probs, skipped) = Probabilities(files, batch, ttaFlip, encoded);
         var classes = _head.Manifest.Classes;
         int k = classes.Count;
         return files.Select((file, i) => skipped[i] is { } reason
@@ -84,7 +69,4 @@ public sealed class Predictor : IDisposable
     }
 
     public void Dispose() => _backbone.Dispose();
-
-    /// <summary>The precision the head's features were computed in: its backbone runs the same way.</summary>
-    internal static Precision PrecisionOf(BackboneInfo backbone) => backbone.Precision ?? Precision.Fp32;
 }

@@ -27,7 +27,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
     /// Runs the head over the clean row of every image in the cache, in batches; with
     /// <paramref name="ttaFlip"/>, averages each image's probabilities with its cached mirror's.
     /// </summary>
-    public static Evaluation Run(TrainedHead head, FeatureCache cache, bool ttaFlip = false, int batch = 256)
+    internal static Evaluation Run(TrainedHead head, FeatureCache cache, bool ttaFlip = false, int batch = 256)
     {
         head.CheckCompatible(cache.Manifest, cache.Directory);
         var clean = HeadTrainer.CleanRows(cache);
@@ -40,15 +40,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         for (int start = 0; start < clean.Length; start += batch)
         {
             int n = Math.Min(batch, clean.Length - start);
-            var p = Probabilities(head, cache, clean.AsSpan(start, n));
-            if (mirrors is not null)
-            {
-                var pm = Probabilities(head, cache, mirrors.AsSpan(start, n));
-                for (int i = 0; i < p.Length; i++)
-                {
-                    p[i] = (p[i] + pm[i]) / 2;
-                }
-            }
+            var p = head.Probabilities(Rows(cache, clean.AsSpan(start, n)), mirrors is null ? [] : Rows(cache, mirrors.AsSpan(start, n)), n);
 
             for (int i = 0; i < n; i++)
             {
@@ -70,11 +62,11 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         };
     }
 
-    private static float[] Probabilities(TrainedHead head, FeatureCache cache, ReadOnlySpan<int> rows)
+    private static float[] Rows(FeatureCache cache, ReadOnlySpan<int> rows)
     {
         var buffer = new float[rows.Length * cache.FeatureLength];
         cache.ReadRows(rows, buffer);
-        return head.Probabilities(buffer, rows.Length);
+        return buffer;
     }
 
     /// <summary>The mirror row of each clean row; the cache must hold them (extract --tta flip).</summary>

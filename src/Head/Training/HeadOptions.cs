@@ -21,7 +21,10 @@ public sealed record HeadOptions
 
     public double Dropout { get; init; } = 0.2;
 
-    /// <summary>L2 penalty on the weights, added to the gradient (Adam's weight_decay); about 1/(C·n) for a logistic regression's C.</summary>
+    /// <summary>
+    /// L2 penalty on the weights, added to the gradient before Adam's moments (torch.optim.Adam's weight_decay,
+    /// not AdamW's decoupled decay); about 1/(C·n) for a logistic regression's C.
+    /// </summary>
     public double WeightDecay { get; init; } = 0.01;
 
     /// <summary>Stop after this many epochs without a better validation loss (0: never), keeping the best weights.</summary>
@@ -38,6 +41,33 @@ public sealed record HeadOptions
     /// <summary>auto (CUDA when torch reports it), cpu, cuda.</summary>
     public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 
+    /// <summary>
+    /// Refuses a setting outside what training takes, naming it as the CLI's flag does. The one range check:
+    /// the CLI parses the values and shows this message.
+    /// </summary>
+    /// <exception cref="InvalidSettingException">The first setting out of range.</exception>
+    public void Validate()
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        (string Setting, string Value, string Expected)? bad =
+            Epochs is < 1 or > MaxEpochs ? ("epochs", Epochs.ToString(inv), $"from 1 to {MaxEpochs}")
+            : Batch < 1 ? ("head-batch", Batch.ToString(inv), "at least 1")
+            : !(LearningRate > 0 && LearningRate <= 1e6) ? ("lr", LearningRate.ToString(inv), "above 0 (1e-3 is a good start)")
+            : Dropout is < 0 or >= 1 or double.NaN ? ("dropout", Dropout.ToString(inv), "from 0 up to (not including) 1")
+            : !(WeightDecay >= 0 && WeightDecay <= 1e6) ? ("weight-decay", WeightDecay.ToString(inv), "0 or more")
+            : Patience < 0 ? ("patience", Patience.ToString(inv), "0 (off) or more")
+            : Hidden.Any(h => h < 1) ? ("hidden", string.Join(",", Hidden), "widths of at least 1 (or 0 for a linear head)")
+            : null;
+        if (bad is { } b)
+        {
+            throw new InvalidSettingException(b.Setting, b.Value, b.Expected);
+        }
+    }
+
+    /// <summary>The most epochs a head trains for.</summary>
+    public const int MaxEpochs = 100_000;
+
+    /// <summary>One line naming every setting, as the sweep table and the log print it.</summary>
     public string Describe() =>
         $"lr={LearningRate:G3} hidden={(Hidden.Count == 0 ? "0" : string.Join(",", Hidden))} dropout={Dropout:G3} wd={WeightDecay:G3}{(Standardize ? "" : " raw")} batch={Batch} epochs={Epochs}";
 }

@@ -3,30 +3,78 @@ using Pipeline.Extractor.Cache;
 
 namespace Pipeline.Head.Training;
 
-/// <summary>One setting's held-out score: cross-validated means ± standard errors, or on the validation split (no errors).</summary>
-public sealed record SettingScore(HeadOptions Options, double? Accuracy, double? AccuracyStdErr, double Loss, double? LossStdErr, int BestEpoch, double Seconds)
-{
-    /// <summary>
-    /// Whether this setting's held-out loss is within two standard errors (combined) of <paramref name="best"/>'s:
-    /// then the data cannot tell the two apart, and they are not ranked.
-    /// </summary>
-    public bool TiesWith(SettingScore best) =>
-        LossStdErr is { } a && best.LossStdErr is { } b && Loss - best.Loss <= 2 * Math.Sqrt((a * a) + (b * b));
-}
-
-/// <summary>The final head of one or several settings, and the held-out score of each.</summary>
-public sealed record Selection(TrainedHead Head, IReadOnlyList<SettingScore> Scores);
-
 /// <summary>
-/// Chooses among head settings. With folds (K ≥ 2): each setting is cross-validated over training +
-/// validation images, the lowest mean held-out loss wins and is refitted on all of them. Without: each
-/// setting trains on the training split, the validation split picks (best accuracy, then loss).
+/// Chooses among head settings: the one way to cross-validate and refit. With folds (K ≥ 2): each setting is
+/// cross-validated over training + validation images, the lowest mean held-out loss wins and is refitted on
+/// all of them. Without: each setting trains on the training split, the validation split picks (best
+/// accuracy, then loss). K never exceeds the images of the smallest class; below two, nothing can be held
+/// out and the head trains a fixed number of epochs on every image.
 /// </summary>
-public static class HeadSelection
+internal static class HeadSelection
 {
+    /// <summary>Folds of the default selection (the CLI's <c>--folds</c> default).</summary>
+    public const int DefaultFolds = 5;
+
+    /// <summary>The most folds a selection takes.</summary>
+    public const int MaxFolds = 20;
+
     public static Selection Select(FeatureCache train, FeatureCache? validation, IReadOnlyList<HeadOptions> grid, int folds,
-                                   Action<SettingScore>? scored = null, Action<EpochRecord>? log = null) =>
-        folds >= 2 ? CrossValidated(train, validation, grid, folds, scored, log) : OnValidation(train, validation, grid, scored, log);
+                                   Action<SettingScore>? scored = null, Action<EpochRecord>? log = null, Action<string>? info = null)
+    {
+        if (folds is < 0 or > MaxFolds)
+        {
+            throw new InvalidSettingException("folds", folds.ToString(System.Globalization.CultureInfo.InvariantCulture), $"0 (select on the validation split) or from 2 to {MaxFolds}");
+        }
+
+        foreach (var options in grid)
+        {
+            options.Validate();
+        }
+
+        if (folds < 2)
+        {
+            return OnValidation(train, validation, grid, scored, log);
+        }
+
+        var (smallest, count) = SmallestClass(train, validation);
+        if (count >= folds)
+        {
+            return CrossValidated(train, validation, grid, folds, scored, log);
+        }
+
+        if (count >= 2)
+        {
+            info?.Invoke($"{folds}-fold cross-validation needs {folds} images of every class; '{smallest}' has {count}: using {count} folds");
+            return CrossValidated(train, validation, grid, count, scored, log);
+        }
+
+        var fixedEpochs = grid[0];
+        info?.Invoke($"class '{smallest}' has {count} image: too few to hold any out, so {fixedEpochs.Epochs} epochs on every image, with no held-out selection" +
+            (grid.Count > 1 ? $" (of the {grid.Count} settings, the first: {fixedEpochs.Describe()})" : ""));
+        var head = HeadTrainer.FitAll(train, validation, fixedEpochs, fixedEpochs.Epochs, null, log);
+        return new Selection(head, []);
+    }
+
+    /// <summary>The class with the fewest images over training + validation (clean rows), and that count; a class with none is refused.</summary>
+    private static (string Class, int Count) SmallestClass(FeatureCache train, FeatureCache? validation)
+    {
+        var source = FeatureSource.Of(train, validation);
+        var counts = new int[source.ClassCount];
+        foreach (var image in HeadTrainer.Images(source))
+        {
+            counts[source.Labels[image[0]]]++;
+        }
+
+        int c = Array.IndexOf(counts, counts.Min());
+        string name = train.Classes[c];
+        if (counts[c] == 0)
+        {
+            throw new DataLayoutException(train.Directory, $"class '{name}' has no images to train on (0 of {counts.Sum()})",
+                $"add photos of '{name}' to the training folder, or remove its folder");
+        }
+
+        return (name, counts[c]);
+    }
 
     private static Selection CrossValidated(FeatureCache train, FeatureCache? validation, IReadOnlyList<HeadOptions> grid, int folds,
                                             Action<SettingScore>? scored, Action<EpochRecord>? log)
@@ -45,7 +93,8 @@ public static class HeadSelection
             }
         }
 
-        return new Selection(HeadTrainer.Refit(train, validation, best!.Value.Options, best.Value.Cv, log), scores);
+        var (chosen, chosenCv) = best!.Value;
+        return new Selection(HeadTrainer.FitAll(train, validation, chosen, chosenCv.BestEpoch, chosenCv, log), scores);
     }
 
     private static Selection OnValidation(FeatureCache train, FeatureCache? validation, IReadOnlyList<HeadOptions> grid,

@@ -14,7 +14,7 @@ namespace Pipeline.Head.Training;
 /// <param name="Seconds">Time the K fits took.</param>
 public sealed record CrossValidation(int Folds, int BestEpoch, double Loss, double LossStdErr, double Accuracy, double AccuracyStdErr, int Images, double Seconds);
 
-public static partial class HeadTrainer
+internal static partial class HeadTrainer
 {
     /// <summary>
     /// K-fold cross-validation over training + validation images: folds stratified by class, an image's
@@ -22,7 +22,7 @@ public static partial class HeadTrainer
     /// on its held-out clean rows after every epoch; the epoch count with the lowest mean held-out loss wins.
     /// Selecting on the mean of K held-out folds of 1,200 images is far less noisy than on 200.
     /// </summary>
-    public static CrossValidation CrossValidate(FeatureCache train, FeatureCache? validation, HeadOptions options, int folds)
+    internal static CrossValidation CrossValidate(FeatureCache train, FeatureCache? validation, HeadOptions options, int folds)
     {
         Validate(train, validation, options);
         var clock = Stopwatch.StartNew();
@@ -48,21 +48,17 @@ public static partial class HeadTrainer
     }
 
     /// <summary>
-    /// Cross-validates to choose the number of epochs, then refits on every training and validation image
-    /// for that many epochs: nothing is held out of the final head, and nothing chose it but held-out folds.
+    /// The final head: every training and validation image, <paramref name="epochs"/> epochs, nothing held out.
+    /// After cross-validation (<paramref name="cv"/>) nothing chose it but held-out folds.
     /// </summary>
-    public static TrainedHead TrainWithFolds(FeatureCache train, FeatureCache? validation, HeadOptions options, int folds, Action<EpochRecord>? log = null) =>
-        Refit(train, validation, options, CrossValidate(train, validation, options, folds), log);
-
-    /// <summary>The final head of a cross-validated setting: every training and validation image, <see cref="CrossValidation.BestEpoch"/> epochs.</summary>
-    public static TrainedHead Refit(FeatureCache train, FeatureCache? validation, HeadOptions options, CrossValidation cv, Action<EpochRecord>? log = null)
+    internal static TrainedHead FitAll(FeatureCache train, FeatureCache? validation, HeadOptions options, int epochs, CrossValidation? cv, Action<EpochRecord>? log = null)
     {
         var total = Stopwatch.StartNew();
         var source = FeatureSource.Of(train, validation);
         var images = Images(source);
-        var refit = options with { Epochs = cv.BestEpoch };
+        var refit = options with { Epochs = epochs };
         var fit = Fit(source, images, null, refit, log);
-        return new TrainedHead(fit.Model, train.Manifest, refit, fit.History, fit.BestEpoch, cv.Seconds + total.Elapsed.TotalSeconds)
+        return new TrainedHead(fit.Model, train.Manifest, refit, fit.History, fit.BestEpoch, (cv?.Seconds ?? 0) + total.Elapsed.TotalSeconds)
         {
             ViewsPerImage = options.AllViews ? images.Max(v => v.Length) : 1,
             ViewsCached = images.Max(v => v.Length),

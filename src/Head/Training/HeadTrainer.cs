@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Pipeline.Head.Training;
 
 /// <summary>Trains a <see cref="DenseHead"/> on cached features: Adam, softmax cross-entropy, early stopping on validation loss.</summary>
-public static partial class HeadTrainer
+internal static partial class HeadTrainer
 {
     /// <summary>Seeds of epoch shuffles are seed × this + epoch: distinct streams for up to this many epochs per seed, the same on every run.</summary>
     private const int SeedStride = 100_003;
@@ -17,7 +17,7 @@ public static partial class HeadTrainer
         Validate(train, validation, options);
         var source = FeatureSource.Of(train, validation);
         var views = ViewGroups(source, source.RowsOf(0));
-        int[]? valRows = source.HasValidation ? CleanRows(source, source.RowsOf(1)) : null;
+        int[]? valRows = source.HasValidation && CleanRows(source, source.RowsOf(1)) is { Length: > 0 } rows ? rows : null;   // an empty split validates nothing
         var total = Stopwatch.StartNew();
         var fit = Fit(source, views, valRows, options, log);
         return new TrainedHead(fit.Model, train.Manifest, options, fit.History, fit.BestEpoch, total.Elapsed.TotalSeconds)
@@ -63,7 +63,8 @@ public static partial class HeadTrainer
             var record = new EpochRecord(epoch, trainLoss, trainAcc, valRows is null ? null : valLoss, valRows is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
             history.Add(record);
             log?.Invoke(record);
-            if (!double.IsFinite(trainLoss) || (valRows is not null && !double.IsFinite(valLoss)))
+            // Diverged means the training loss itself is not finite; an empty or odd held-out set is no divergence.
+            if (!double.IsFinite(trainLoss))
             {
                 DisposeAll(best);
                 model.Dispose();
@@ -205,20 +206,7 @@ public static partial class HeadTrainer
 
     private static void Validate(FeatureCache train, FeatureCache? validation, HeadOptions options)
     {
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        (string Setting, string Value, string Expected)? bad =
-            options.Epochs < 1 ? ("epochs", options.Epochs.ToString(inv), "at least 1")
-            : options.Batch < 1 ? ("head-batch", options.Batch.ToString(inv), "at least 1")
-            : !(options.LearningRate > 0) ? ("lr", options.LearningRate.ToString(inv), "above 0")
-            : options.Dropout is < 0 or >= 1 ? ("dropout", options.Dropout.ToString(inv), "from 0 up to (not including) 1")
-            : options.WeightDecay < 0 ? ("weight-decay", options.WeightDecay.ToString(inv), "0 or more")
-            : options.Hidden.Any(h => h < 1) ? ("hidden", string.Join(",", options.Hidden), "widths of at least 1 (or 0 for a linear head)")
-            : null;
-        if (bad is { } b)
-        {
-            throw new InvalidSettingException(b.Setting, b.Value, b.Expected);
-        }
-
+        options.Validate();
         if (validation is null)
         {
             return;

@@ -111,10 +111,8 @@ public sealed class PrecisionTests(ResNetCache fixture)
 
     private static Evaluation TrainAndEvaluate(string root)
     {
-        using var train = FeatureCache.Open(root, "train");
-        using var val = FeatureCache.Open(root, "validation");
-        using var test = FeatureCache.Open(root, "test");
-        using var head = HeadTrainer.TrainWithFolds(train, val, new HeadOptions { Device = DeviceRequest.Cpu }, folds: 5);
-        return Evaluation.Run(head, test);
+        // Through the entry point, with the CLI's defaults (5-fold cross-validation, then a refit).
+        using var classifier = new TransferLearning { Head = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(root);
+        return classifier.Evaluate(root);
     }
 }

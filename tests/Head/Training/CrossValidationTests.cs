@@ -45,7 +45,7 @@ public sealed class CrossValidationTests(ResNetCache fixture)
         Assert.InRange(cv.Accuracy, 0.95, 1.0);
         Assert.True(cv.AccuracyStdErr is > 0 and < 0.02, $"standard error {cv.AccuracyStdErr}");
 
-        using var head = HeadTrainer.Refit(train, val, options, cv);
+        using var head = HeadTrainer.FitAll(train, val, options, cv.BestEpoch, cv);
         Assert.Equal(1200, head.Manifest.TrainImages);
         Assert.Equal(cv.BestEpoch, head.Manifest.History.Count);
         Assert.Equal(cv.BestEpoch, head.Manifest.Options.Epochs);

@@ -1,0 +1,113 @@
+using Pipeline.Head;
+
+namespace Pipeline;
+
+/// <summary>
+/// A trained head and the backbone it runs behind: evaluate it on cached features, classify new images (files,
+/// bytes or streams), save it, or export backbone + head as one ONNX file. The backbone is loaded on the first
+/// prediction, with the head's own preprocessing and precision. Owns native memory: dispose it.
+/// </summary>
+public sealed class Classifier : IDisposable
+{
+    private readonly TrainedHead _head;
+    private readonly BackboneSpec _runtime;
+    private Predictor? _predictor;
+
+    internal Classifier(TrainedHead head, BackboneSpec runtime)
+    {
+        _head = head;
+        _runtime = runtime;
+    }
+
+    /// <summary>Class names, in the order of every probability vector.</summary>
+    public IReadOnlyList<string> Classes => _head.Manifest.Classes;
+
+    /// <summary>The backbone the head was trained on (its preset or file name).</summary>
+    public string Backbone => _head.Manifest.Backbone.Name;
+
+    /// <summary>The head's hyper-parameters; <see cref="HeadOptions.Epochs"/> is the epoch count it was trained for.</summary>
+    public HeadOptions Options => _head.Manifest.Options;
+
+    /// <summary>The cross-validation that chose the epochs; null when selected on the validation split, or when nothing could be held out.</summary>
+    public CrossValidation? CrossValidation => _head.Manifest.CrossValidation;
+
+    /// <summary>
+    /// Held-out accuracy: the cross-validated mean when there was one, else the validation split's at the
+    /// chosen epoch; null when nothing was held out.
+    /// </summary>
+    public double? HeldOutAccuracy => CrossValidation?.Accuracy ?? _head.Manifest.History[_head.Manifest.BestEpoch - 1].ValAccuracy;
+
+    /// <summary>Per-epoch losses and accuracies of the final training.</summary>
+    public IReadOnlyList<EpochRecord> History => _head.Manifest.History;
+
+    /// <summary>Seconds that training took, cross-validation included.</summary>
+    public double TrainSeconds => _head.Manifest.TrainSeconds;
+
+    /// <summary>Images the final head was trained on.</summary>
+    public int TrainImages => _head.Manifest.TrainImages;
+
+    internal TrainedHead Head => _head;
+
+    /// <summary>Accuracy with its 95 % Wilson interval, per-class precision/recall/F1, the confusion matrix and every mistake.</summary>
+    /// <param name="cache">A split root (its test split) or one split's cache, made by the head's backbone.</param>
+    /// <param name="ttaFlip">Average each image with its cached mirror (the cache must hold mirrors).</param>
+    public Evaluation Evaluate(string cache, bool ttaFlip = false)
+    {
+        using var features = FeatureCache.Open(cache, null, SplitName.Test);
+        return Evaluation.Run(_head, features, ttaFlip);
+    }
+
+    /// <summary>Classifies one image file.</summary>
+    /// <param name="file">An image file (JPEG, PNG, BMP, GIF, WebP, ICO).</param>
+    /// <param name="top">How many classes to return, most likely first.</param>
+    public Prediction Predict(string file, int top = 1) => Predict([file], top)[0];
+
+    /// <summary>Classifies one encoded image already in memory (the bytes of a JPEG, PNG, …).</summary>
+    /// <param name="encoded">The encoded image.</param>
+    /// <param name="top">How many classes to return, most likely first.</param>
+    /// <param name="name">What <see cref="Prediction.File"/> calls it.</param>
+    public Prediction Predict(byte[] encoded, int top = 1, string name = "image") =>
+        Predictor().Predict([name], top, encoded: [encoded])[0];
+
+    /// <summary>Classifies one encoded image read from a stream (read to its end).</summary>
+    /// <param name="stream">The encoded image.</param>
+    /// <param name="top">How many classes to return, most likely first.</param>
+    /// <param name="name">What <see cref="Prediction.File"/> calls it.</param>
+    public Prediction Predict(Stream stream, int top = 1, string name = "image")
+    {
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return Predict(buffer.ToArray(), top, name);
+    }
+
+    /// <summary>Classifies image files and folders (walked recursively; hidden files and link loops skipped), in batches.</summary>
+    /// <param name="paths">Files and folders.</param>
+    /// <param name="top">How many classes per image, most likely first.</param>
+    /// <param name="ttaFlip">Average each image with its horizontal mirror.</param>
+    /// <returns>One prediction per file, in order; a file that cannot be read has its skip reason.</returns>
+    public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, int top = 1, bool ttaFlip = false) =>
+        Predictor().Predict(global::Pipeline.Head.Composition.Predictor.ExpandPaths(paths), top, ttaFlip: ttaFlip);
+
+    /// <summary>
+    /// Writes backbone + preprocessing + head as one ONNX file: input <c>image</c> (N, H, W, 3) uint8 RGB, resized
+    /// as the metadata's <c>resize</c> says; output <c>probabilities</c> (N, classes). ONNX Runtime and OpenCV's DNN load it.
+    /// </summary>
+    /// <param name="path">The .onnx file to write (atomically).</param>
+    public void Export(string path) =>
+        ClassifierExport.Export(_head, HeadBackbone.Spec(_head.Manifest, model: _runtime.Model, device: DeviceRequest.Cpu), path);
+
+    /// <summary>Saves the head (weights.bin and head.json, each written atomically), and its training curves when asked.</summary>
+    /// <param name="dir">The head's folder.</param>
+    /// <param name="curves">Also draw curves.png.</param>
+    public void Save(string dir, bool curves = true) => _head.Save(dir, curves);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _predictor?.Dispose();
+        _head.Dispose();
+    }
+
+    internal Predictor Predictor(Action<string>? info = null) => _predictor ??= new Predictor(_head,
+        HeadBackbone.Spec(_head.Manifest, model: _runtime.Model, device: _runtime.Device, threads: _runtime.Threads), info);
+}

@@ -1,0 +1,35 @@
+namespace Pipeline.Head.Composition;
+
+/// <summary>
+/// The one way to choose the backbone a trained head runs behind, for predict, evaluate on images, export and
+/// the library: the head's own backbone, resize, preprocessing and precision, from its manifest. A caller may
+/// name the file (a preset that needs one, such as vgg16, or a model moved elsewhere); the loaded graph must
+/// then still compute the head's feature space, or it is refused naming the first difference.
+/// </summary>
+internal static class HeadBackbone
+{
+    /// <param name="head">The head's manifest.</param>
+    /// <param name="backbone">A preset name or .onnx file instead of the head's own; null for the head's.</param>
+    /// <param name="model">The model file of a preset that needs one (vgg16).</param>
+    /// <param name="device">Where inference runs.</param>
+    /// <param name="threads">ONNX Runtime threads (0: from the cores).</param>
+    public static BackboneSpec Spec(HeadManifest head, string? backbone = null, string? model = null, DeviceRequest device = default, int threads = 0) => new()
+    {
+        Backbone = backbone ?? head.Backbone.Name,
+        Model = model,
+        Resize = head.Preprocessing.Resize,
+        Expected = head.Preprocessing,
+        Precision = head.Backbone.Precision ?? Precision.Fp32,
+        Device = device,
+        Threads = threads,
+    };
+
+    /// <summary>Refuses a backbone that does not compute the head's feature space.</summary>
+    public static void Check(HeadManifest head, FeatureSpace backbone, string file)
+    {
+        if (backbone.Mismatch(head.Space, FeatureAspects.Model) is { } difference)
+        {
+            throw new FeatureSpaceMismatchException(MismatchSite.HeadAndBackbone, $"backbone file '{file}'", $"the head's backbone ({head.Backbone.File})", difference);
+        }
+    }
+}

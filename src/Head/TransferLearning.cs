@@ -1,0 +1,122 @@
+using Pipeline.Head;
+
+namespace Pipeline;
+
+/// <summary>
+/// The entry point for C# callers: extract a folder of labelled images through a frozen backbone once, train a
+/// dense head on the cached features (as often as you like), then evaluate, predict and export through the
+/// <see cref="Classifier"/> it returns. The settings default to the CLI's, because the CLI calls this type:
+/// ResNet18 (embedded) on CUDA when it loads, else the CPU; the walkthrough's Dense(256) head with weight
+/// decay 0.01, its epochs chosen by 5-fold cross-validation, then refitted on every training image.
+/// </summary>
+/// <example>
+/// <code>
+/// var pipeline = new TransferLearning();
+/// pipeline.Extract("photos", "work/cache");          // once: photos/{train,validation,test}/{cat,dog}/*.jpg
+/// using var classifier = pipeline.Train("work/cache");
+/// Console.WriteLine(classifier.Evaluate("work/cache").Accuracy);
+/// </code>
+/// </example>
+public sealed class TransferLearning
+{
+    /// <summary>The backbone, its preprocessing, device, precision and threads (default: resnet18 on auto).</summary>
+    public BackboneSpec Backbone { get; init; } = new();
+
+    /// <summary>The head's hyper-parameters (default: Dense(256), dropout 0.2, Adam 1e-3, weight decay 0.01, up to 40 epochs).</summary>
+    public HeadOptions Head { get; init; } = new();
+
+    /// <summary>
+    /// K of the cross-validation that chooses the epochs (default 5); lowered to the images of the smallest
+    /// class when it has fewer. 0 trains on the training split and selects on the validation split.
+    /// </summary>
+    public int Folds { get; init; } = HeadSelection.DefaultFolds;
+
+    /// <summary>Extraction progress (per split: total, done, skipped); null for none.</summary>
+    public IExtractionProgress? Progress { get; init; }
+
+    /// <summary>Lines worth telling a user: the device chosen, fewer folds than asked, and why.</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>Called after every epoch of the final head's training.</summary>
+    public Action<EpochRecord>? OnEpoch { get; init; }
+
+    /// <summary>Runs the backbone once over <paramref name="data"/> and caches its features in <paramref name="cache"/>; resumable, incremental.</summary>
+    /// <param name="data">Class-per-folder images (<c>DIR/cat/*.jpg</c>), or a root of split folders (<c>train/</c>, <c>validation/</c>, <c>test/</c>).</param>
+    /// <param name="cache">The cache folder: one cache per split below it.</param>
+    /// <param name="cancel">Stops between batches; what was committed is kept and resumed by the next run.</param>
+    /// <returns>Per split: images cached, computed, reused and skipped (with each file's reason).</returns>
+    public ExtractionReport Extract(string data, string cache, CancellationToken cancel = default) =>
+        Extract(new ExtractionOptions { Data = data, Out = cache, Backbone = Backbone }, cancel);
+
+    /// <summary>As <see cref="Extract(string, string, CancellationToken)"/>, with every extraction setting (split rule, sample, views, shard, dtype).</summary>
+    /// <param name="options">What to extract and how; its <see cref="ExtractionOptions.Backbone"/> is used as given.</param>
+    /// <param name="cancel">Stops between batches; what was committed is kept.</param>
+    public ExtractionReport Extract(ExtractionOptions options, CancellationToken cancel = default)
+    {
+        var progress = Progress ?? (Log is { } log ? new LogProgress(log) : null);
+        return FeatureExtractor.Run(options, progress, cancel);
+    }
+
+    /// <summary>Trains the head with <see cref="Head"/> on a cache, cross-validated as <see cref="Folds"/> says.</summary>
+    /// <param name="cache">A split root (its train split, validated on its validation split) or one split's cache.</param>
+    /// <param name="validation">A validation cache, where <paramref name="cache"/> is not a split root.</param>
+    public Classifier Train(string cache, string? validation = null) => Sweep(cache, [Head], validation).Classifier;
+
+    /// <summary>Cross-validates every setting, keeps the best (the lowest held-out loss) and refits it on all training images.</summary>
+    /// <param name="cache">A split root or one split's cache.</param>
+    /// <param name="settings">The settings to compare; each is validated first.</param>
+    /// <param name="validation">A validation cache, where <paramref name="cache"/> is not a split root.</param>
+    /// <returns>The chosen classifier and every setting's held-out score.</returns>
+    public TrainingReport Sweep(string cache, IReadOnlyList<HeadOptions> settings, string? validation = null)
+    {
+        if (settings.Count == 0)
+        {
+            throw new InvalidSettingException("sweep", "", "at least one setting");
+        }
+
+        using var train = FeatureCache.Open(cache, null, SplitName.Train);
+        using var val = OpenValidation(cache, validation);
+        if (train.Manifest.Backbone.Synthetic)
+        {
+            Log?.Invoke("warning: these features come from a synthetic backbone with random weights: accuracy means nothing");
+        }
+
+        var selection = HeadSelection.Select(train, val, settings, Folds, null, OnEpoch, Log);
+        return new TrainingReport(new Classifier(selection.Head, Backbone), selection.Scores);
+    }
+
+    /// <summary>Loads a head saved by <see cref="Classifier.Save"/> (or the CLI's <c>train</c>); it runs behind its own backbone.</summary>
+    /// <param name="head">The head's folder (head.json and weights.bin).</param>
+    public Classifier Load(string head) => new(TrainedHead.Load(head, Head.Device), Backbone);
+
+    private static FeatureCache? OpenValidation(string cache, string? validation)
+    {
+        if (validation is not null)
+        {
+            return FeatureCache.Open(validation, null, SplitName.Validation, SplitName.ValidationShort);
+        }
+
+        string? split = FeatureCache.TryReadSplitRoot(cache)?.Splits.FirstOrDefault(SplitName.IsValidation);
+        return split is null ? null : FeatureCache.Open(cache, split);
+    }
+
+    /// <summary>Extraction progress as log lines: one per split started, one when it ends.</summary>
+    private sealed class LogProgress(Action<string> log) : IExtractionProgress
+    {
+        private string _split = "";
+
+        public void Info(string line) => log(line);
+
+        public void Begin(string split, int total, int alreadyDone)
+        {
+            _split = split;
+            log($"{split}: {total} images, {alreadyDone} already cached");
+        }
+
+        public void Advance(int images, int skipped)
+        {
+        }
+
+        public void End() => log($"{_split}: done");
+    }
+}
