@@ -57,27 +57,21 @@ public sealed class Classifier : IDisposable
         return Evaluation.Run(_head, features, ttaFlip);
     }
 
-    /// <summary>Classifies one image file.</summary>
+    /// <summary>Classifies one image file: every class, most likely first.</summary>
     /// <param name="file">An image file (JPEG, PNG, BMP, GIF, WebP, ICO).</param>
-    /// <param name="top">How many classes to return, most likely first.</param>
-    public Prediction Predict(string file, int top = 1) => Predict([file], top)[0];
+    public Prediction Predict(string file) => Predict([file], Classes.Count)[0];
 
-    /// <summary>Classifies one encoded image already in memory (the bytes of a JPEG, PNG, …).</summary>
-    /// <param name="encoded">The encoded image.</param>
-    /// <param name="top">How many classes to return, most likely first.</param>
-    /// <param name="name">What <see cref="Prediction.File"/> calls it.</param>
-    public Prediction Predict(byte[] encoded, int top = 1, string name = "image") =>
-        Predictor().Predict([name], top, encoded: [encoded])[0];
+    /// <summary>Classifies one encoded image already in memory (the bytes of a JPEG, PNG, …): every class, most likely first.</summary>
+    /// <param name="encoded">The encoded image; <see cref="Prediction.File"/> calls it "image".</param>
+    public Prediction Predict(byte[] encoded) => Predictor().Predict(["image"], Classes.Count, encoded: [encoded])[0];
 
-    /// <summary>Classifies one encoded image read from a stream (read to its end).</summary>
+    /// <summary>Classifies one encoded image read from a stream (read to its end): every class, most likely first.</summary>
     /// <param name="stream">The encoded image.</param>
-    /// <param name="top">How many classes to return, most likely first.</param>
-    /// <param name="name">What <see cref="Prediction.File"/> calls it.</param>
-    public Prediction Predict(Stream stream, int top = 1, string name = "image")
+    public Prediction Predict(Stream stream)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
-        return Predict(buffer.ToArray(), top, name);
+        return Predict(buffer.ToArray());
     }
 
     /// <summary>Classifies image files and folders (walked recursively; hidden files and link loops skipped), in batches.</summary>

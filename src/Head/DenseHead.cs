@@ -8,7 +8,7 @@ namespace Pipeline.Head;
 /// [Linear → ReLU → Dropout] per hidden width → Linear → logits (N, classes). Softmax is applied
 /// by the loss in training and explicitly in prediction.
 /// </summary>
-public sealed class DenseHead : nn.Module<Tensor, Tensor>
+internal sealed class DenseHead : nn.Module<Tensor, Tensor>
 {
     private readonly nn.Module<Tensor, Tensor> _layers;
     private readonly Tensor _mean;     // (F) per-feature mean of the training set, or 0

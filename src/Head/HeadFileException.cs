@@ -6,5 +6,6 @@ namespace Pipeline.Head;
 public sealed class HeadFileException(string folder, string problem, string? remedy = null)
     : PipelineException($"head '{folder}': {problem}", remedy)
 {
+    /// <summary>The head's folder.</summary>
     public string Folder { get; } = folder;
 }

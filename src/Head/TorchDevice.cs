@@ -4,7 +4,7 @@ using TorchSharp;
 namespace Pipeline.Head;
 
 /// <summary>Where the head runs: CUDA when torch reports it (with the CUDA libtorch package), else the CPU.</summary>
-public static class TorchDevice
+internal static class TorchDevice
 {
     public static torch.Device Choose(DeviceRequest device) => device.Kind switch
     {

@@ -43,15 +43,14 @@ public sealed class TransferLearning
     /// <summary>Runs the backbone once over <paramref name="data"/> and caches its features in <paramref name="cache"/>; resumable, incremental.</summary>
     /// <param name="data">Class-per-folder images (<c>DIR/cat/*.jpg</c>), or a root of split folders (<c>train/</c>, <c>validation/</c>, <c>test/</c>).</param>
     /// <param name="cache">The cache folder: one cache per split below it.</param>
-    /// <param name="cancel">Stops between batches; what was committed is kept and resumed by the next run.</param>
     /// <returns>Per split: images cached, computed, reused and skipped (with each file's reason).</returns>
-    public ExtractionReport Extract(string data, string cache, CancellationToken cancel = default) =>
-        Extract(new ExtractionOptions { Data = data, Out = cache, Backbone = Backbone }, cancel);
+    public ExtractionReport Extract(string data, string cache) =>
+        Extract(new ExtractionOptions { Data = data, Out = cache, Backbone = Backbone }, CancellationToken.None);
 
-    /// <summary>As <see cref="Extract(string, string, CancellationToken)"/>, with every extraction setting (split rule, sample, views, shard, dtype).</summary>
+    /// <summary>As <see cref="Extract(string, string)"/>, with every extraction setting (split rule, sample, views, shard, dtype) and cancellation.</summary>
     /// <param name="options">What to extract and how; its <see cref="ExtractionOptions.Backbone"/> is used as given.</param>
-    /// <param name="cancel">Stops between batches; what was committed is kept.</param>
-    public ExtractionReport Extract(ExtractionOptions options, CancellationToken cancel = default)
+    /// <param name="cancel">Stops between batches; what was committed is kept and resumed by the next run.</param>
+    public ExtractionReport Extract(ExtractionOptions options, CancellationToken cancel)
     {
         var progress = Progress ?? (Log is { } log ? new LogProgress(log) : null);
         return FeatureExtractor.Run(options, progress, cancel);

@@ -9,7 +9,7 @@ namespace Pipeline.Tooling;
 /// without AVX-512) fused multiply-add chains (enough of them to hide FMA latency) for a fixed time. What fraction of it
 /// a backbone reaches is the honest measure of how well extraction uses the CPU.
 /// </summary>
-public static class FmaPeak
+internal static class FmaPeak
 {
     private static double _sink;
 

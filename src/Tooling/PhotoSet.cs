@@ -7,7 +7,7 @@ namespace Pipeline.Tooling;
 /// its border cropped by a few pixels and re-encoded at its own JPEG quality, so no two files are alike
 /// (nothing is served twice from a cache) while each stays a real photo of its class.
 /// </summary>
-public static class PhotoSet
+internal static class PhotoSet
 {
     /// <summary>Writes <paramref name="count"/> JPEGs under <paramref name="target"/>, keeping each source's class folder; returns the bytes written.</summary>
     public static long Make(string source, string target, int count)

@@ -4,7 +4,7 @@ using Pipeline.Extractor.Images;
 namespace Pipeline.Tooling;
 
 /// <summary>Images per second of each stage, measured in one run on the same images and threads.</summary>
-public sealed record ThroughputReport(
+internal sealed record ThroughputReport(
     string Backbone, bool Synthetic, string Device, int Images, int Batch, int Workers, int Threads,
     double DecodeImagesPerSecond, double PreprocessImagesPerSecond, double InferenceImagesPerSecond, double EndToEndImagesPerSecond,
     double GflopsPerImage)
@@ -31,7 +31,7 @@ public sealed record ThroughputReport(
 /// <c>bench</c>: decode alone, inference alone on pre-made inputs, and the whole extraction path,
 /// on the user's images and machine. Writes nothing to any cache.
 /// </summary>
-public static class ThroughputBench
+internal static class ThroughputBench
 {
     /// <summary>
     /// Measures each stage; inference alone and end to end alternate for <paramref name="rounds"/>

@@ -22,7 +22,7 @@ internal static class HeadTrainingOptions
 
     public static readonly Option<double> Dropout = OptionValues.Double("--dropout", "P", "Dropout before each dense layer after the first.", Defaults.Dropout, 0, 0.99);
 
-    public static readonly Option<double> WeightDecay = OptionValues.Double("--weight-decay", "W", "L2 weight decay (decoupled, AdamW-style).", Defaults.WeightDecay, 0, 10);
+    public static readonly Option<double> WeightDecay = OptionValues.Double("--weight-decay", "W", "L2 weight decay, added to the gradient (torch.optim.Adam's weight_decay, not AdamW's decoupled decay).", Defaults.WeightDecay, 0, 10);
 
     public static readonly Option<int> Patience = OptionValues.Int("--patience", "P",
         "Early stopping: epochs without a better validation loss (0: off). The best epoch's weights are kept either way.", Defaults.Patience, 0);

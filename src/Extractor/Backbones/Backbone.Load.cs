@@ -6,7 +6,7 @@ using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Extractor.Backbones;
 
-public sealed partial class Backbone
+internal sealed partial class Backbone
 {
     /// <summary>Loads a preset or ONNX file on the asked device; every failure names the file and the remedy.</summary>
     public static Backbone Load(BackboneSpec spec, Action<string>? info = null)

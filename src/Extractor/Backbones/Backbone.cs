@@ -12,7 +12,7 @@ namespace Pipeline.Extractor.Backbones;
 /// <see cref="InferenceSession"/>. Input (N, 3, H, W) or (N, H, W, 3) float32 per
 /// <see cref="Preprocessing"/>; output (N, FeatureLength) float32.
 /// </summary>
-public sealed partial class Backbone : IDisposable
+internal sealed partial class Backbone : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();

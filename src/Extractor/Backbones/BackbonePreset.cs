@@ -4,7 +4,7 @@ namespace Pipeline.Extractor.Backbones;
 /// A named backbone: which ONNX file, which tensor the features are read from, and the
 /// preprocessing contract its weights were trained with.
 /// </summary>
-public sealed record BackbonePreset
+internal sealed record BackbonePreset
 {
     public required string Name { get; init; }
 

@@ -19,7 +19,7 @@ public sealed record BackboneSpec
     /// The preprocessing a head was trained with: for a plain .onnx file (no preset, no <see cref="Preprocess"/>),
     /// the known kind that reproduces it is used. Null when extracting.
     /// </summary>
-    public Preprocessing? Expected { get; init; }
+    internal Preprocessing? Expected { get; init; }
 
     /// <summary>The arithmetic inference runs in (the cache records it; a head's backbone is loaded with the same).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;

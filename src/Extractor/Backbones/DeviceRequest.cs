@@ -9,7 +9,9 @@ public enum DeviceKind
 {
     /// <summary>CUDA when it loads, else the CPU.</summary>
     Auto,
+    /// <summary>The CPU.</summary>
     Cpu,
+    /// <summary>An NVIDIA GPU through CUDA; refused with the missing library named when CUDA cannot load.</summary>
     Cuda,
 }
 
@@ -20,12 +22,16 @@ public enum DeviceKind
 [JsonConverter(typeof(DeviceRequestJson))]
 public readonly record struct DeviceRequest(DeviceKind Kind, int Index = 0)
 {
+    /// <summary>The grammar, as error messages and help print it.</summary>
     public const string Grammar = "auto, cpu, cuda or cuda:N";
 
+    /// <summary>CUDA when it loads, else the CPU (the default).</summary>
     public static DeviceRequest Auto => new(DeviceKind.Auto);
 
+    /// <summary>The CPU.</summary>
     public static DeviceRequest Cpu => new(DeviceKind.Cpu);
 
+    /// <summary>True when CUDA was asked for by name: then failing to load it is an error, not a fallback.</summary>
     public bool IsExplicitCuda => Kind == DeviceKind.Cuda;
 
     /// <summary>Parses the grammar; anything else throws <see cref="InvalidSettingException"/> for <paramref name="setting"/>.</summary>
@@ -55,6 +61,7 @@ public readonly record struct DeviceRequest(DeviceKind Kind, int Index = 0)
         throw new InvalidSettingException(setting, text, Grammar);
     }
 
+    /// <summary>The request in the grammar it was parsed from (<c>auto</c>, <c>cpu</c>, <c>cuda:1</c>).</summary>
     public override string ToString() => Kind switch
     {
         DeviceKind.Auto => "auto",

@@ -17,7 +17,9 @@ public enum TensorLayout
 [JsonConverter(typeof(JsonStringEnumConverter<ColorOrder>))]
 public enum ColorOrder
 {
+    /// <summary>Red, green, blue (torchvision, Keras <c>tf</c> and <c>torch</c> modes).</summary>
     Rgb,
+    /// <summary>Blue, green, red (Caffe and Keras <c>caffe</c> mode, the ResNet18 CNTK export).</summary>
     Bgr,
 }
 
@@ -38,7 +40,7 @@ public enum ResizeMode
 /// Each pixel value v (0–255) of channel c at pixel p becomes <c>(v * Scale - mean) / Std[c]</c>,
 /// where mean is <c>Mean[c]</c>, or <c>MeanImage[c, p]</c> when the backbone ships a mean image.
 /// </summary>
-public sealed record Preprocessing
+internal sealed record Preprocessing
 {
     public required int Width { get; init; }
 

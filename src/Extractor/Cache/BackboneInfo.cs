@@ -3,13 +3,16 @@ namespace Pipeline.Extractor.Cache;
 /// <summary>Which backbone made the features: a cache is only extended or read by the same one.</summary>
 public sealed record BackboneInfo
 {
+    /// <summary>The preset name, or the model file's name without its extension.</summary>
     public required string Name { get; init; }
 
+    /// <summary>The model file's name.</summary>
     public required string File { get; init; }
 
     /// <summary>SHA-256 of the ONNX file as given (before any in-memory rewrite).</summary>
     public required string Sha256 { get; init; }
 
+    /// <summary>The graph tensor the features are read from.</summary>
     public required string FeatureTensor { get; init; }
 
     /// <summary>True for a model with random weights made by <c>models synth</c>: never report accuracy from it.</summary>

@@ -4,7 +4,7 @@ namespace Pipeline.Extractor.Cache;
 /// One cached row: an image, clean (<see cref="Kind"/> null), one of its random views
 /// (<c>augmented</c>, <see cref="View"/> 1…K), or its horizontal <c>mirror</c>.
 /// </summary>
-public sealed record CacheItem(string Path, int Label, long Bytes, string Sha256)
+internal sealed record CacheItem(string Path, int Label, long Bytes, string Sha256)
 {
     public int View { get; init; }
 

@@ -8,7 +8,7 @@ namespace Pipeline.Extractor.Cache;
 /// <see cref="Items"/>[i]. Several parts (shards made on different machines) read as one.
 /// Deterministic: no timestamps, so the same inputs give a byte-identical file.
 /// </summary>
-public sealed record CacheManifest
+internal sealed record CacheManifest
 {
     public const string FormatName = "pipeline-feature-cache";
     public const int CurrentFormatVersion = 1;

@@ -8,7 +8,7 @@ namespace Pipeline.Extractor.Cache;
 /// <c>extract --shard I/N</c> on any number of machines) into one cache whose manifest lists every
 /// shard's files as its parts. Nothing is copied; rows read in shard order.
 /// </summary>
-public static class CacheMerge
+internal static class CacheMerge
 {
     public const string ShardsFolder = "shards";
 

@@ -1,4 +1,4 @@
 namespace Pipeline.Extractor.Cache;
 
 /// <summary>One stored part: a features file (rows, length) and a labels file (rows,) int32.</summary>
-public sealed record CachePart(string Features, string Labels, int Rows);
+internal sealed record CachePart(string Features, string Labels, int Rows);

@@ -9,7 +9,7 @@ namespace Pipeline.Extractor.Cache;
 /// A feature cache opened for reading: the manifest, the labels in memory, and the features
 /// memory-mapped (never loaded whole), so a 20,000 × 25,088 cache trains in batches.
 /// </summary>
-public sealed unsafe partial class FeatureCache : IDisposable
+internal sealed unsafe partial class FeatureCache : IDisposable
 {
     public const string ManifestFile = "manifest.json";
     private readonly List<MappedPart> _parts = [];

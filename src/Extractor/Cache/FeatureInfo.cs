@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace Pipeline.Extractor.Cache;
 
 /// <summary>The shape and storage type of one cached feature row.</summary>
-public sealed record FeatureInfo
+internal sealed record FeatureInfo
 {
     /// <summary>Shape of one row, e.g. [512, 1, 1] or [512, 7, 7]; rows are stored flattened.</summary>
     public required IReadOnlyList<int> Shape { get; init; }

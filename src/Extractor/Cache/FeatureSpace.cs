@@ -2,7 +2,7 @@ namespace Pipeline.Extractor.Cache;
 
 /// <summary>Which parts of a <see cref="FeatureSpace"/> a check compares.</summary>
 [Flags]
-public enum FeatureAspects
+internal enum FeatureAspects
 {
     None = 0,
 
@@ -40,7 +40,7 @@ public enum FeatureAspects
 /// images. Every compatibility check in the tool is one <see cref="Mismatch"/> of two of these,
 /// over the aspects that check needs; every message names the first difference both ways.
 /// </summary>
-public sealed record FeatureSpace
+internal sealed record FeatureSpace
 {
     public required BackboneInfo Backbone { get; init; }
 

@@ -1,7 +1,7 @@
 namespace Pipeline.Extractor.Cache;
 
 /// <summary><c>manifest.json</c> at the root of a cache made from split folders.</summary>
-public sealed record SplitRootManifest
+internal sealed record SplitRootManifest
 {
     public string Format { get; init; } = CacheManifest.FormatName + "-splits";
 

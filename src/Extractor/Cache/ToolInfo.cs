@@ -1,6 +1,6 @@
 namespace Pipeline.Extractor.Cache;
 
-public static class ToolInfo
+internal static class ToolInfo
 {
     public static string Version { get; } =
         typeof(ToolInfo).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";

@@ -3,10 +3,10 @@ using Pipeline.Extractor.Platform;
 namespace Pipeline.Extractor.Dataset;
 
 /// <summary>One image of a dataset: its path relative to the split folder, and its class index.</summary>
-public sealed record ImageItem(string RelativePath, int Label);
+internal sealed record ImageItem(string RelativePath, int Label);
 
 /// <summary>One split of a dataset (or the whole of a flat one), class-per-folder.</summary>
-public sealed record DatasetSplit(string Name, string Root, IReadOnlyList<ImageItem> Items);
+internal sealed record DatasetSplit(string Name, string Root, IReadOnlyList<ImageItem> Items);
 
 /// <summary>
 /// A labelled image folder: either class-per-folder (<c>DIR/cat/*.jpg</c>), or a root of split
@@ -14,7 +14,7 @@ public sealed record DatasetSplit(string Name, string Root, IReadOnlyList<ImageI
 /// sharing one class list. Listing is sorted (ordinal), so the same folder lists the same way
 /// on every machine.
 /// </summary>
-public sealed class ImageFolder
+internal sealed class ImageFolder
 {
     /// <summary>Extensions <c>predict</c> picks from a folder; <c>extract</c> tries every visible file.</summary>
     public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];

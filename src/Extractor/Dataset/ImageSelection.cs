@@ -36,7 +36,7 @@ public sealed record ImageSelection(SplitRule? Split, SplitRule? Sample, int See
     /// Assigns the items of a flat folder (paths relative to its root) to the rule's splits, in the usual
     /// split order. Throws when a split would get no image of some class.
     /// </summary>
-    public IReadOnlyList<(string Name, IReadOnlyList<ImageItem> Items)> Assign(string root, IReadOnlyList<ImageItem> items, IReadOnlyList<string> classes)
+    internal IReadOnlyList<(string Name, IReadOnlyList<ImageItem> Items)> Assign(string root, IReadOnlyList<ImageItem> items, IReadOnlyList<string> classes)
     {
         var rule = Split!;
         var bySplit = rule.Shares.ToDictionary(s => s.Split, _ => new List<ImageItem>());
@@ -101,7 +101,7 @@ public sealed record ImageSelection(SplitRule? Split, SplitRule? Sample, int See
     }
 
     /// <summary>The sample's subset of one split (all of it when the sample does not name that split).</summary>
-    public IReadOnlyList<ImageItem> ApplySample(string split, IReadOnlyList<ImageItem> items)
+    internal IReadOnlyList<ImageItem> ApplySample(string split, IReadOnlyList<ImageItem> items)
     {
         double n = Sample?.ShareOf(SplitName.IsTraining(split) ? SplitName.Train : SplitName.Canonical(split)) ?? 0;
         if (n == 0)

@@ -7,8 +7,10 @@ namespace Pipeline.Extractor.Dataset;
 /// </summary>
 public sealed record Shard(int Index, int Count)
 {
+    /// <summary>The shard's folder below its split: <c>I-of-N</c>.</summary>
     public string FolderName => $"{Index}-of-{Count}";
 
+    /// <summary>Whether the image at position <paramref name="item"/> of the sorted listing is in this shard.</summary>
     public bool Holds(int item) => item % Count == Index;
 
     /// <summary>Parses "I/N" (0 ≤ I &lt; N).</summary>
@@ -22,6 +24,7 @@ public sealed record Shard(int Index, int Count)
         return shard;
     }
 
+    /// <summary>Parses "I/N" (0 ≤ I &lt; N); false when <paramref name="text"/> is not of that form.</summary>
     public static bool TryParse(string text, out Shard shard)
     {
         var parts = text.Split('/');
@@ -35,5 +38,6 @@ public sealed record Shard(int Index, int Count)
         return true;
     }
 
+    /// <summary>"I/N", as <c>--shard</c> takes it.</summary>
     public override string ToString() => $"{Index}/{Count}";
 }

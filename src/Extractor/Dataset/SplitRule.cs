@@ -9,6 +9,7 @@ namespace Pipeline.Extractor.Dataset;
 /// </summary>
 public sealed record SplitRule(IReadOnlyList<(string Split, double Share)> Shares, bool Counts)
 {
+    /// <summary>The splits a rule may name.</summary>
     public static readonly string[] Names = SplitName.RuleNames;
 
     /// <summary>Parses the rule; <paramref name="setting"/> names it in errors (split, sample).</summary>
@@ -48,8 +49,10 @@ public sealed record SplitRule(IReadOnlyList<(string Split, double Share)> Share
         return new SplitRule(shares.OrderBy(s => Array.IndexOf(Names, s.Item1)).ToList(), counts);
     }
 
+    /// <summary>The fraction or count the rule gives <paramref name="split"/> (0 when it names none).</summary>
     public double ShareOf(string split) => Shares.FirstOrDefault(s => s.Split == split).Share;
 
+    /// <summary>The rule as <c>--split</c> takes it.</summary>
     public override string ToString() =>
         string.Join(",", Shares.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Split}={s.Share:G}")));
 }

@@ -4,5 +4,6 @@ namespace Pipeline.Extractor.Errors;
 public sealed class CacheException(string cache, string problem, string? remedy = null)
     : PipelineException($"cache '{cache}': {problem}", remedy)
 {
+    /// <summary>The cache folder.</summary>
     public string Cache { get; } = cache;
 }

@@ -4,5 +4,6 @@ namespace Pipeline.Extractor.Errors;
 public sealed class CacheLockedException(string cache, Exception? inner = null)
     : PipelineException($"cache '{cache}' is being written by another extract right now", null, inner)
 {
+    /// <summary>The cache folder another extract is writing.</summary>
     public string Cache { get; } = cache;
 }

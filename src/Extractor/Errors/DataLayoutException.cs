@@ -4,5 +4,6 @@ namespace Pipeline.Extractor.Errors;
 public sealed class DataLayoutException(string folder, string problem, string? remedy = null)
     : PipelineException($"data folder '{folder}': {problem}", remedy)
 {
+    /// <summary>The folder whose layout is wrong.</summary>
     public string Folder { get; } = folder;
 }

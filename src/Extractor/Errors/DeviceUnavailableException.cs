@@ -4,5 +4,6 @@ namespace Pipeline.Extractor.Errors;
 public sealed class DeviceUnavailableException(string device, string reason, string? remedy = null, Exception? inner = null)
     : PipelineException($"device '{device}' is not available: {reason}", remedy, inner)
 {
+    /// <summary>The device asked for.</summary>
     public string Device { get; } = device;
 }

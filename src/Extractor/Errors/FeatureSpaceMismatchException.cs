@@ -10,10 +10,13 @@ namespace Pipeline.Extractor.Errors;
 public sealed class FeatureSpaceMismatchException(MismatchSite site, string found, string expected, string difference)
     : PipelineException($"{found} differs from {expected}: {difference}")
 {
+    /// <summary>Which check refused the pair.</summary>
     public MismatchSite Site { get; } = site;
 
+    /// <summary>What was found (a cache, a head, a backbone file), described.</summary>
     public string Found { get; } = found;
 
+    /// <summary>What it had to match, described.</summary>
     public string Expected { get; } = expected;
 
     /// <summary>The first differing aspect, both ways, e.g. "backbone resnet18 (sha256 …), not vgg16 (sha256 …)".</summary>

@@ -6,6 +6,7 @@ namespace Pipeline.Extractor.Errors;
 /// </summary>
 public sealed class InvalidSettingException : PipelineException
 {
+    /// <summary>A setting whose value is outside what it takes.</summary>
     public InvalidSettingException(string setting, string value, string expected)
         : base($"{setting} '{value}' is not {expected}")
     {

@@ -4,5 +4,6 @@ namespace Pipeline.Extractor.Errors;
 public sealed class ModelFileException(string file, string problem, string? remedy = null, Exception? inner = null)
     : PipelineException($"model '{file}': {problem}", remedy, inner)
 {
+    /// <summary>The model file.</summary>
     public string File { get; } = file;
 }

@@ -5,10 +5,13 @@ namespace Pipeline.Extractor.Extraction;
 /// <summary>Everything <c>extract</c> takes.</summary>
 public sealed record ExtractionOptions
 {
+    /// <summary>Class-per-folder images, or a root of split folders (train, validation, test).</summary>
     public required string Data { get; init; }
 
+    /// <summary>The cache folder (one cache per split below it when the data has splits).</summary>
     public required string Out { get; init; }
 
+    /// <summary>The backbone and how it runs (default: resnet18, auto device).</summary>
     public BackboneSpec Backbone { get; init; } = new();
 
     /// <summary>Images per inference call.</summary>
@@ -26,6 +29,7 @@ public sealed record ExtractionOptions
     /// <summary>Images whose header claims more pixels are skipped unread (decompression bombs).</summary>
     public long MaxPixels { get; init; } = DefaultMaxPixels;
 
+    /// <summary>100 million pixels: a 10,000 × 10,000 photo decodes, a decompression bomb does not.</summary>
     public const long DefaultMaxPixels = Images.ImageDecoder.DefaultMaxPixels;
 
     /// <summary>Random views to cache for the training split (a flat dataset counts as training); null for none.</summary>

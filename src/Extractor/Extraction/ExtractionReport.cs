@@ -10,6 +10,7 @@ public sealed record SplitReport(
     string Split, string CacheDir, int Images, int Computed, int Reused, IReadOnlyList<SkippedItem> Skipped,
     double Seconds, StageSeconds Stages)
 {
+    /// <summary>Images computed per second of the split's wall time (0 when all were reused).</summary>
     public double ImagesPerSecond => Computed == 0 ? 0 : Computed / Math.Max(Seconds, 1e-9);
 }
 
@@ -17,11 +18,15 @@ public sealed record SplitReport(
 public sealed record ExtractionReport(
     string Cache, BackboneInfo Backbone, string Device, int Batch, int Workers, IReadOnlyList<SplitReport> Splits)
 {
+    /// <summary>Images run through the backbone, over every split.</summary>
     public int Computed => Splits.Sum(s => s.Computed);
 
+    /// <summary>Files skipped, over every split (each listed with its reason in its split).</summary>
     public int SkippedCount => Splits.Sum(s => s.Skipped.Count);
 
+    /// <summary>Wall time, over every split.</summary>
     public double Seconds => Splits.Sum(s => s.Seconds);
 
+    /// <summary>Images computed per second of wall time.</summary>
     public double ImagesPerSecond => Computed == 0 ? 0 : Computed / Math.Max(Seconds, 1e-9);
 }

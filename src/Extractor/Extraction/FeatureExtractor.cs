@@ -12,7 +12,7 @@ namespace Pipeline.Extractor.Extraction;
 /// writes a feature cache per split. Resumable after a kill, incremental when files change,
 /// and refuses to mix rows from another backbone or preprocessing.
 /// </summary>
-public static class FeatureExtractor
+internal static class FeatureExtractor
 {
     public static ExtractionReport Run(ExtractionOptions options, IExtractionProgress? progress = null, CancellationToken cancel = default)
     {

@@ -14,10 +14,13 @@ public sealed record Augmentation
     /// <summary>Augmented views per training image, besides the clean one.</summary>
     public int Views { get; init; }
 
+    /// <summary>Seed of the views: a view depends only on it, the image's path and the view number.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Random horizontal flips.</summary>
     public bool Flip { get; init; } = true;
 
+    /// <summary>Rotation range, ± degrees.</summary>
     public double RotationDegrees { get; init; } = 20;
 
     /// <summary>Largest shift, as a fraction of width and of height.</summary>
@@ -41,6 +44,7 @@ public sealed record Augmentation
         return ViewTransform.Affine(w, h, flip, theta, tx, ty, shear, zx, zy);
     }
 
+    /// <summary>The settings in one line, as the manifest records them.</summary>
     public string Describe() =>
         $"views={Views} seed={Seed} flip={Flip} rotation={RotationDegrees:R} shift={Shift:R} shear={Shear:R} zoom={Zoom:R}";
 

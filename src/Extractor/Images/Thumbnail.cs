@@ -3,7 +3,7 @@ using SkiaSharp;
 namespace Pipeline.Extractor.Images;
 
 /// <summary>Small JPEG previews for reports, through the same hardened decoder as extraction (bombs, truncation, EXIF rotation).</summary>
-public static class Thumbnail
+internal static class Thumbnail
 {
     /// <summary>A JPEG whose longer side is at most <paramref name="size"/> pixels, or null when the file is missing or not a readable image.</summary>
     public static byte[]? Jpeg(string path, int size = 160, int quality = 80)

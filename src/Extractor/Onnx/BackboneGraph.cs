@@ -10,7 +10,7 @@ namespace Pipeline.Extractor.Onnx;
 /// a cache holds. Built only from operators every common runtime has (Cast, Transpose, Split, Concat,
 /// Mul, Add), so ONNX Runtime and OpenCV's DNN module (4.6, Debian's) both load it.
 /// </summary>
-public sealed record BackboneGraph(ModelProto Model, string InputName, string FeatureTensor, BackboneInfo Info, Preprocessing Preprocessing)
+internal sealed record BackboneGraph(ModelProto Model, string InputName, string FeatureTensor, BackboneInfo Info, Preprocessing Preprocessing)
 {
     /// <summary>The feature space this graph computes (what a head on top must have been trained on).</summary>
     public FeatureSpace Space => new() { Backbone = Info, Preprocessing = Preprocessing };

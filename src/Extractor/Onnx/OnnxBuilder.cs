@@ -8,7 +8,7 @@ namespace Pipeline.Extractor.Onnx;
 /// inputs/outputs, metadata. Used by the synthetic backbones, the preprocessing graph and the
 /// classifier export.
 /// </summary>
-public static class OnnxBuilder
+internal static class OnnxBuilder
 {
     /// <summary>Appends a node whose single output is named <paramref name="output"/>; attributes are long or long[].</summary>
     public static string Node(ICollection<NodeProto> nodes, string op, string[] inputs, string output, params (string Name, object Value)[] attributes) =>

@@ -4,7 +4,7 @@ using Onnx;
 namespace Pipeline.Extractor.Onnx;
 
 /// <summary>Model-file operations behind <c>models cut</c> and <c>models info</c>.</summary>
-public static class OnnxTools
+internal static class OnnxTools
 {
     /// <summary>Makes <paramref name="tensor"/> the output of the model in <paramref name="input"/>, writing <paramref name="output"/>.</summary>
     public static (int NodesKept, int NodesDropped) Cut(string input, string tensor, string output)
@@ -47,6 +47,6 @@ public static class OnnxTools
     }
 }
 
-public sealed record ModelSummary(
+internal sealed record ModelSummary(
     IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyList<string> Operators, long Parameters, double Gflops, bool Synthetic,
     IReadOnlyList<string> PoolTensors);

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Pipeline.Extractor.Platform;
 
-/// <summary>Every user-facing error of the Extractor, raised in one place; the CLI words the remedy.</summary>
+/// <summary>Throw helpers for the Extractor's user-facing errors (the CLI words each remedy); a few types throw their own typed exception where it reads better inline.</summary>
 internal static class Throw
 {
     [DoesNotReturn]

@@ -83,7 +83,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         return clean.Select(r => mirror.TryGetValue(cache.Manifest.Items[r].Path, out int m) ? m : r).ToArray();
     }
 
-    public static Evaluation FromConfusion(IReadOnlyList<string> classes, int[][] confusion, double loss)
+    internal static Evaluation FromConfusion(IReadOnlyList<string> classes, int[][] confusion, double loss)
     {
         int k = classes.Count;
         int total = confusion.Sum(r => r.Sum());
@@ -101,7 +101,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         return new Evaluation(total, total == 0 ? 0 : (double)correct / total, loss, perClass, confusion);
     }
 
-    public static int ArgMax(ReadOnlySpan<float> values)
+    internal static int ArgMax(ReadOnlySpan<float> values)
     {
         int best = 0;
         for (int i = 1; i < values.Length; i++)

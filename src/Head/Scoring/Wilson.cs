@@ -4,7 +4,7 @@ namespace Pipeline.Head.Scoring;
 /// The Wilson score interval for a proportion (Wilson 1927): unlike the normal approximation it
 /// stays inside [0, 1] and is honest for accuracies near 100 % on a few hundred images.
 /// </summary>
-public static class Wilson
+internal static class Wilson
 {
     /// <summary>z for a two-sided 95 % interval.</summary>
     public const double Z95 = 1.959963984540054;

@@ -12,13 +12,16 @@ public sealed record HeadOptions
     /// <summary>Epochs to train; with cross-validation, the most it may choose.</summary>
     public int Epochs { get; init; } = 40;
 
+    /// <summary>Mini-batch size.</summary>
     public int Batch { get; init; } = 64;
 
+    /// <summary>Adam's learning rate.</summary>
     public double LearningRate { get; init; } = 1e-3;
 
     /// <summary>Hidden layer widths: [256] is Dense(256, ReLU); [] is a linear (logistic regression) head.</summary>
     public IReadOnlyList<int> Hidden { get; init; } = [256];
 
+    /// <summary>Dropout before each dense layer after the first (0 ≤ p &lt; 1).</summary>
     public double Dropout { get; init; } = 0.2;
 
     /// <summary>
@@ -30,6 +33,7 @@ public sealed record HeadOptions
     /// <summary>Stop after this many epochs without a better validation loss (0: never), keeping the best weights.</summary>
     public int Patience { get; init; }
 
+    /// <summary>One seed for the initialisation, the shuffles and the folds: the same seed trains the same head.</summary>
     public int Seed { get; init; } = 42;
 
     /// <summary>Standardise each input feature with the training set's mean and std (stored in the head).</summary>
@@ -52,9 +56,9 @@ public sealed record HeadOptions
         (string Setting, string Value, string Expected)? bad =
             Epochs is < 1 or > MaxEpochs ? ("epochs", Epochs.ToString(inv), $"from 1 to {MaxEpochs}")
             : Batch < 1 ? ("head-batch", Batch.ToString(inv), "at least 1")
-            : !(LearningRate > 0 && LearningRate <= 1e6) ? ("lr", LearningRate.ToString(inv), "above 0 (1e-3 is a good start)")
+            : !(LearningRate > 0 && double.IsFinite(LearningRate)) ? ("lr", LearningRate.ToString(inv), "above 0 (1e-3 is a good start)")
             : Dropout is < 0 or >= 1 or double.NaN ? ("dropout", Dropout.ToString(inv), "from 0 up to (not including) 1")
-            : !(WeightDecay >= 0 && WeightDecay <= 1e6) ? ("weight-decay", WeightDecay.ToString(inv), "0 or more")
+            : !(WeightDecay >= 0 && double.IsFinite(WeightDecay)) ? ("weight-decay", WeightDecay.ToString(inv), "0 or more")
             : Patience < 0 ? ("patience", Patience.ToString(inv), "0 (off) or more")
             : Hidden.Any(h => h < 1) ? ("hidden", string.Join(",", Hidden), "widths of at least 1 (or 0 for a linear head)")
             : null;

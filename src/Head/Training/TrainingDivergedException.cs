@@ -6,7 +6,9 @@ namespace Pipeline.Head.Training;
 public sealed class TrainingDivergedException(int epoch, double loss, double learningRate)
     : PipelineException(FormattableString.Invariant($"training diverged at epoch {epoch}: the loss is {loss} with learning rate {learningRate:G4}"))
 {
+    /// <summary>The epoch whose training loss was not finite.</summary>
     public int Epoch { get; } = epoch;
 
+    /// <summary>The learning rate that diverged.</summary>
     public double LearningRate { get; } = learningRate;
 }

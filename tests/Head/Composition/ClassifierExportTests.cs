@@ -93,7 +93,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         using var cache = FeatureCache.Open(tmp.Sub("cache"));
         using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu });
         string onnx = tmp.Sub("classifier.onnx");
-        ClassifierExport.Export(head, new BackboneSpec { Backbone = tiny }, onnx);
+        ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest, tiny), onnx);
 
         var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(onnx));
         Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "Gather");
