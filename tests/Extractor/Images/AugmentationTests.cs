@@ -142,7 +142,7 @@ public sealed class AugmentationTests
         Assert.NotEqual(plain.Loss, tta.Loss);
 
         var files = test.Manifest.Items.Where(i => i.Kind is null).Select(i => Path.Combine(data, "test", i.Path)).ToList();
-        using var predictor = new Predictor(head, new BackboneSpec { Device = DeviceRequest.Cpu });
+        using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
         var (probs, _) = predictor.Probabilities(files, ttaFlip: true);
         double loss = -files.Select((_, i) => Math.Log(probs[i * 2 + test.Labels[test.Manifest.Items.Select((it, r) => (it, r)).First(x => x.it.Kind is null && Path.Combine(data, "test", x.it.Path) == files[i]).r]])).Average();
         Assert.Equal(tta.Loss, loss, 4);

@@ -24,7 +24,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         using var train = FeatureCache.Open(fixture.Root, "train");
         using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 4, Device = DeviceRequest.Cpu });
         string onnx = tmp.Sub("classifier.onnx");
-        ClassifierExport.Export(head, new BackboneSpec(), onnx);
+        ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest), onnx);
 
         var files = new List<string>();
         var pixels = new byte[12 * 224 * 224 * 3];
@@ -41,7 +41,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
             }
         }
 
-        using var predictor = new Predictor(head, new BackboneSpec { Device = DeviceRequest.Cpu });
+        using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
         Assert.All(skipped, s => Assert.Null(s));
 
@@ -113,7 +113,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
             }
         }
 
-        using var predictor = new Predictor(head, new BackboneSpec { Backbone = tiny, Device = DeviceRequest.Cpu });
+        using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, tiny, device: DeviceRequest.Cpu));
         var (expected, _) = predictor.Probabilities(files);
         File.WriteAllBytes(tmp.Sub("pixels.u8"), pixels);
         var fromOpenCv = OpenCvProbabilities(onnx, tmp.Sub("pixels.u8"), n, size, size);
@@ -125,7 +125,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         Assert.True(fromOpenCv.Zip(expected, (a, b) => Math.Abs(a - b)).Max() < 1e-3, "OpenCV DNN vs predict");
     }
 
-    private static float[] OpenCvProbabilities(string onnx, string pixels, int n, int h, int w)
+    internal static float[] OpenCvProbabilities(string onnx, string pixels, int n, int h, int w)
     {
         var r = Python.Run("""
             import sys, json, numpy as np, cv2
@@ -136,5 +136,52 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
             """, onnx, pixels, $"{n}", $"{h}", $"{w}");
         Assert.True(r.ExitCode == 0, r.Stderr);
         return JsonSerializer.Deserialize<float[]>(r.Stdout)!;
+    }
+
+    /// <summary>
+    /// Every precision end to end: features extracted in fp16 (and tf32, which the CPU computes in fp32) train a
+    /// head that predicts and exports; OpenCV's DNN runs the exported file on 20 test photos and agrees with
+    /// predict (the export computes in fp32, so within 1e-2 in probability, and the same class).
+    /// </summary>
+    [Theory]
+    [InlineData(Precision.Fp16)]
+    [InlineData(Precision.Tf32)]
+    public void HeadOnReducedPrecisionFeaturesPredictsAndExports(Precision precision)
+    {
+        using var tmp = new TempDir();
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 12);
+        FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = new BackboneSpec { Device = DeviceRequest.Cpu, Precision = precision } });
+        using var cache = FeatureCache.Open(tmp.Sub("cache"));
+        using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 5, Device = DeviceRequest.Cpu });
+        Assert.Equal(precision, head.Manifest.Backbone.Precision);
+        string onnx = tmp.Sub("classifier.onnx");
+        ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest), onnx);
+
+        const int n = 20;
+        var files = new List<string>();
+        var pixels = new byte[n * 224 * 224 * 3];
+        for (int i = 0; i < n; i++)
+        {
+            string cls = i % 2 == 0 ? "cat" : "dog";
+            string png = BadImages.Reencode(TestPaths.Photo("test", cls, 4001 + i), tmp.Sub($"{cls}{i}.png"), "PNG", 224, 224);
+            files.Add(png);
+            var image = BadImages.DecodeFull(png);
+            for (int p = 0; p < 224 * 224; p++)
+            {
+                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * 224 * 224 * 3) + (p * 3), 3));
+            }
+        }
+
+        using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
+        var (expected, skipped) = predictor.Probabilities(files);
+        Assert.All(skipped, s => Assert.Null(s));
+        File.WriteAllBytes(tmp.Sub("pixels.u8"), pixels);
+        var fromOpenCv = OpenCvProbabilities(onnx, tmp.Sub("pixels.u8"), n, 224, 224);
+        double worst = fromOpenCv.Zip(expected, (a, b) => Math.Abs(a - b)).Max();
+        Assert.True(worst < 1e-2, $"largest probability difference OpenCV DNN (fp32 export) vs predict ({precision}): {worst}");
+        for (int i = 0; i < n; i++)
+        {
+            Assert.Equal(expected[2 * i] > expected[(2 * i) + 1], fromOpenCv[2 * i] > fromOpenCv[(2 * i) + 1]);
+        }
     }
 }

@@ -142,7 +142,7 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
         using var head = HeadTrainer.Train(train, null, new HeadOptions { Epochs = 5, Device = DeviceRequest.Cpu });
         var rows = Enumerable.Range(0, 40).Select(i => i * 10).ToArray();
         var files = rows.Select(r => Path.Combine(TestPaths.CatsVsDogs, "test", test.Manifest.Items[r].Path)).ToList();
-        using var predictor = new Predictor(head, new BackboneSpec { Device = DeviceRequest.Cpu });
+        using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
         var (fromImages, skipped) = predictor.Probabilities(files);
         Assert.All(skipped, s => Assert.Null(s));
 
