@@ -106,7 +106,7 @@ internal sealed class TrainedHead : IDisposable
     {
         Directory.CreateDirectory(dir);
         AtomicFile.WriteVia(Path.Combine(dir, WeightsFile), tmp => Model.save(tmp));
-        AtomicFile.Write(Path.Combine(dir, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(Manifest, CacheManifest.Json));
+        AtomicFile.Write(Path.Combine(dir, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(Manifest, JsonFormats.Indented));
         if (curves)
         {
             AtomicFile.WriteVia(Path.Combine(dir, CurvesFile), tmp => Curves.Save(Manifest.History, Manifest.BestEpoch, tmp));
@@ -126,7 +126,7 @@ internal sealed class TrainedHead : IDisposable
         HeadManifest manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<HeadManifest>(File.ReadAllBytes(path), CacheManifest.Json)
+            manifest = JsonSerializer.Deserialize<HeadManifest>(File.ReadAllBytes(path), JsonFormats.Indented)
                 ?? throw new JsonException("empty");
         }
         catch (JsonException e)

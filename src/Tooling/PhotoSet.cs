@@ -41,7 +41,7 @@ internal static class PhotoSet
             string relative = Path.GetRelativePath(source, sources[s]);
             string file = Path.Combine(target, Path.GetDirectoryName(relative) ?? "", $"{round:D5}-{Path.GetFileNameWithoutExtension(relative)}.jpg");
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
-            File.WriteAllBytes(file, data.ToArray());
+            AtomicFile.Write(file, data.AsSpan());
             Interlocked.Add(ref bytes, data.Size);
         });
         foreach (var b in decoded)

@@ -73,7 +73,7 @@ internal static class SynthModels
         return b.Build("tiny-cnn-synthetic");
     }
 
-    public static void Save(ModelProto model, string path) => File.WriteAllBytes(path, model.ToByteArray());
+    public static void Save(ModelProto model, string path) => AtomicFile.Write(path, model.ToByteArray());
 
     private sealed class GraphBuilder(int seed)
     {

@@ -88,7 +88,7 @@ internal static class EvaluationReport
             </body></html>
             """);
         string file = Path.Combine(dir, FileName);
-        File.WriteAllText(file, html.ToString());
+        AtomicFile.Write(file, System.Text.Encoding.UTF8.GetBytes(html.ToString()));
         return file;
     }
 

@@ -68,12 +68,4 @@ internal sealed record CacheManifest
         Views = FeatureSpace.ViewsOf(Augmentation, Mirrors), Selection = Selection ?? FeatureSpace.FolderSelection,
     };
 
-    /// <summary>How manifests (cache and head) are written: camelCase, indented, enums as names, nulls left out.</summary>
-    public static JsonSerializerOptions Json { get; } = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 }

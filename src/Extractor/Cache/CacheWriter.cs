@@ -83,7 +83,7 @@ internal static class CacheWriter
             Selection = selection,
             Source = split.Root,
         };
-        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, CacheManifest.Json));
+        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, JsonFormats.Indented));
         return manifest;
     }
 

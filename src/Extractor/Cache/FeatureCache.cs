@@ -93,7 +93,7 @@ internal sealed unsafe partial class FeatureCache : IDisposable
 
         using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
         return doc.RootElement.TryGetProperty("splits", out _)
-            ? doc.Deserialize<SplitRootManifest>(CacheManifest.Json)
+            ? doc.Deserialize<SplitRootManifest>(JsonFormats.Indented)
             : null;
     }
 
@@ -108,7 +108,7 @@ internal sealed unsafe partial class FeatureCache : IDisposable
         CacheManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<CacheManifest>(File.ReadAllBytes(path), CacheManifest.Json);
+            manifest = JsonSerializer.Deserialize<CacheManifest>(File.ReadAllBytes(path), JsonFormats.Indented);
         }
         catch (JsonException e)
         {

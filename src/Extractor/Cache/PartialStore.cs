@@ -39,7 +39,7 @@ internal sealed class PartialStore : IDisposable
     {
         string folder = Path.Combine(cacheDir, FolderName);
         string statePath = Path.Combine(folder, "state.json");
-        string stateJson = JsonSerializer.Serialize(state, StateJson);
+        string stateJson = JsonSerializer.Serialize(state, JsonFormats.Line);
         bool resume = File.Exists(statePath) && File.ReadAllText(statePath) == stateJson;
         if (!resume)
         {
@@ -61,7 +61,7 @@ internal sealed class PartialStore : IDisposable
                 JournalEntry? entry;
                 try
                 {
-                    entry = JsonSerializer.Deserialize<JournalEntry>(line, StateJson);
+                    entry = JsonSerializer.Deserialize<JournalEntry>(line, JsonFormats.Line);
                 }
                 catch (JsonException)
                 {
@@ -103,7 +103,7 @@ internal sealed class PartialStore : IDisposable
         }
 
         _features.Flush(flushToDisk: true);
-        byte[] line = JsonSerializer.SerializeToUtf8Bytes(new JournalEntry(states.ToArray()), StateJson);
+        byte[] line = JsonSerializer.SerializeToUtf8Bytes(new JournalEntry(states.ToArray()), JsonFormats.Line);
         _journal.Write(line);
         _journal.WriteByte((byte)'\n');
         _journal.Flush(flushToDisk: true);
@@ -145,21 +145,13 @@ internal sealed class PartialStore : IDisposable
         string statePath = Path.Combine(cacheDir, FolderName, "state.json");
         try
         {
-            return File.Exists(statePath) ? JsonSerializer.Deserialize<PartialState>(File.ReadAllText(statePath), StateJson)?.Fingerprint : null;
+            return File.Exists(statePath) ? JsonSerializer.Deserialize<PartialState>(File.ReadAllText(statePath), JsonFormats.Line)?.Fingerprint : null;
         }
         catch (JsonException)
         {
             return null;   // a damaged state is discarded by OpenOrCreate
         }
     }
-
-    /// <summary>Writes to a temporary name, flushes, then renames: readers see the old file or the new one.</summary>
-    internal static readonly JsonSerializerOptions StateJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 }
 
 /// <summary>What a partial extraction is computing: changing any of it starts a new one.</summary>

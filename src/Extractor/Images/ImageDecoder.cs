@@ -206,7 +206,7 @@ internal sealed partial class ImageDecoder
         }
 
         var origin = codec.EncodedOrigin;
-        bool swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swapsAxes = Orientation.SwapsAxes(origin);
         var scaled = ScaledSize(codec, swapsAxes);
         if ((long)scaled.Width * scaled.Height * 4 <= FullDecodeBudgetBytes)
         {

@@ -14,7 +14,7 @@ internal static class Orientation
         }
 
         int w = image.Width, h = image.Height;
-        bool swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        bool swaps = SwapsAxes(origin);
         int dw = swaps ? h : w, dh = swaps ? w : h;
         ReadOnlySpan<uint> src = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(image.Pixels);
         Span<uint> dst = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(image.Spare(w * h * 4));
@@ -29,6 +29,10 @@ internal static class Orientation
 
         image.SwapWithSpare(dw, dh);
     }
+
+    /// <summary>Whether the turned image's width is the stored height (orientations 5–8: a quarter turn or a transpose).</summary>
+    public static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     /// <summary>The stored pixel shown at (x, y) of the turned image; (w, h) is the stored size.</summary>
     internal static (int X, int Y) Source(SKEncodedOrigin origin, int x, int y, int w, int h) => origin switch

@@ -138,10 +138,21 @@ internal static class OnnxGraph
         return cut;
     }
 
+    /// <summary>Opens and parses a model file: the one way a model file is read for its graph (a missing or damaged file names itself).</summary>
+    public static ModelProto Load(string file)
+    {
+        if (!File.Exists(file))
+        {
+            Throw.BadModel(file, "no such file");
+        }
+
+        return Parse(File.ReadAllBytes(file), file);
+    }
+
     /// <summary>Reads a float initializer (e.g. the ResNet18 package's MeanImage) as a flat array.</summary>
     public static float[] ReadInitializer(string file, string name)
     {
-        var model = Parse(File.ReadAllBytes(file), file);
+        var model = Load(file);
         var tensor = model.Graph.Initializer.FirstOrDefault(t => t.Name == name);
         if (tensor is null)
         {

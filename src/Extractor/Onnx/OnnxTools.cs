@@ -9,27 +9,17 @@ internal static class OnnxTools
     /// <summary>Makes <paramref name="tensor"/> the output of the model in <paramref name="input"/>, writing <paramref name="output"/>.</summary>
     public static (int NodesKept, int NodesDropped) Cut(string input, string tensor, string output)
     {
-        if (!File.Exists(input))
-        {
-            Throw.BadModel(input, "no such file");
-        }
-
-        var model = OnnxGraph.Parse(File.ReadAllBytes(input), input);
+        var model = OnnxGraph.Load(input);
         var cut = OnnxGraph.Cut(model, tensor, input);
         OnnxGraph.MakeBatchDynamic(cut);
-        File.WriteAllBytes(output, cut.ToByteArray());
+        AtomicFile.Write(output, cut.ToByteArray());
         return (cut.Graph.Node.Count, model.Graph.Node.Count - cut.Graph.Node.Count);
     }
 
     /// <summary>Inputs, outputs, operator counts, parameters and GFLOPs of a model file.</summary>
     public static ModelSummary Describe(string file)
     {
-        if (!File.Exists(file))
-        {
-            Throw.BadModel(file, "no such file");
-        }
-
-        var model = OnnxGraph.Parse(File.ReadAllBytes(file), file);
+        var model = OnnxGraph.Load(file);
         var g = model.Graph;
         static string Shape(ValueInfoProto v) => string.Join("x", v.Type?.TensorType?.Shape?.Dim.Select(d => d.DimParam.Length > 0 ? d.DimParam : d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture)) ?? []);
         var input = OnnxGraph.RealInputs(g).First();
