@@ -40,6 +40,36 @@ internal static class BenchCommand
         return command;
     }
 
+    public static readonly Option<string> CacheFrom = OptionValues.Text("--from", "CACHE", "A real cache (split root with train and validation) whose rows are drawn.", required: true);
+
+    public static readonly Option<string> CacheOut = OptionValues.Text("--out", "DIR", "Folder to write the synthetic split root to.", required: true);
+
+    public static readonly Option<int> TrainRows = OptionValues.Int("--train", "N", "Training rows.", 16_000, 1);
+
+    public static readonly Option<int> ValidationRows = OptionValues.Int("--validation", "N", "Validation rows.", 4_000, 1);
+
+    public static readonly Option<int> FeatureWidth = OptionValues.Int("--features", "F", "Features per row: 512, or 25088 (512 × 7 × 7, VGG16's pool5 flattened).", 512, 1);
+
+    public static readonly Option<double> Noise = OptionValues.Double("--noise", "SIGMA", "Gaussian noise added, in each feature's standard deviations.", 0.5, 0, 10);
+
+    /// <summary><c>bench cache</c>: caches at the walkthrough's scale from real rows, for timing head training.</summary>
+    private static Command Cache()
+    {
+        var command = new Command("cache", """
+            Make a synthetic cache at scale from a real one's rows (noise added, tiled to the width asked), for timing 'train'.
+            Example: pipeline bench cache --from work/cache --out /tmp/c20k --train 16000 --validation 4000 --features 512
+            """);
+        Compose.Add(command, [CacheFrom, CacheOut, TrainRows, ValidationRows, FeatureWidth, Noise, SharedOptions.Seed]);
+        command.SetAction(r =>
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            SyntheticCache.Make(r.GetValue(CacheFrom)!, r.GetValue(CacheOut)!, r.GetValue(TrainRows), r.GetValue(ValidationRows), r.GetValue(FeatureWidth), r.GetValue(Noise), r.GetValue(SharedOptions.Seed));
+            Console.Out.WriteLine($"{r.GetValue(TrainRows)} + {r.GetValue(ValidationRows)} rows of {r.GetValue(FeatureWidth)} features in {clock.Elapsed.TotalSeconds:F1} s: {r.GetValue(CacheOut)}");
+            return 0;
+        });
+        return command;
+    }
+
     public static Command Create()
     {
         var command = new Command("bench", """
@@ -48,6 +78,7 @@ internal static class BenchCommand
             """);
         Compose.Add(command, [Data, ImageCount, Rounds, .. BackboneOptions.Source, .. BackboneOptions.Runtime, SharedOptions.Json]);
         command.Add(Photos());
+        command.Add(Cache());
         command.SetAction(r =>
         {
             string data = r.GetValue(Data)!;

@@ -38,9 +38,9 @@ internal static class BackboneOptions
         "The backbone's arithmetic: fp32; tf32 (CUDA tensor cores, float32 tensors); fp16 (the graph converted to float16 in the tool; on the CPU its rounding is emulated). The cache records it. Separate from --dtype, how rows are stored.",
         text => SettingNames.Parse<Precision>("precision", text), () => Precision.Fp32);
 
-    public static readonly Option<int> Batch = OptionValues.Int("--batch", "N", "Images per inference call.", 32, 1, 4096);
+    public static readonly Option<int> Batch = OptionValues.Int("--batch", "N", "Images per inference call.", 32);
 
-    public static readonly Option<int> Workers = OptionValues.Int("--workers", "N", "Decode threads (0: chosen from the cores and the device).", 0, 0, 256);
+    public static readonly Option<int> Workers = OptionValues.Int("--workers", "N", "Decode threads (0: chosen from the cores and the device).", 0);
 
     /// <summary>Where the model comes from and how its input is made: extract, run, bench.</summary>
     public static Option[] Source => [Backbone, Model, Preprocess, Resize];

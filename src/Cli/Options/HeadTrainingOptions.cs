@@ -10,22 +10,22 @@ internal static class HeadTrainingOptions
 {
     private static readonly HeadOptions Defaults = new();
 
-    public static readonly Option<int> Epochs = OptionValues.Int("--epochs", "N", "Training epochs (the best epoch's weights are kept).", Defaults.Epochs, 1, 100_000);
+    public static readonly Option<int> Epochs = OptionValues.Int("--epochs", "N", "Training epochs (the best epoch's weights are kept).", Defaults.Epochs);
 
-    public static readonly Option<int> HeadBatch = OptionValues.Int("--head-batch", "N", "Mini-batch size of head training.", Defaults.Batch, 1, 1 << 20);
+    public static readonly Option<int> HeadBatch = OptionValues.Int("--head-batch", "N", "Mini-batch size of head training.", Defaults.Batch);
 
-    public static readonly Option<double> Lr = OptionValues.Double("--lr", "RATE", "Adam's learning rate.", Defaults.LearningRate, 1e-12, 1e6);
+    public static readonly Option<double> Lr = OptionValues.Double("--lr", "RATE", "Adam's learning rate.", Defaults.LearningRate);
 
     public static readonly Option<string> Hidden = OptionValues.Parsed("--hidden", "WIDTHS",
         "Hidden widths: 256 for the walkthrough's Dense(256) → Dropout → Dense, 512,128 for two layers, 0 for a linear head (logistic regression).",
         text => { ParseHidden(text, ','); return text; }, () => Defaults.Hidden.Count == 0 ? "0" : string.Join(",", Defaults.Hidden));
 
-    public static readonly Option<double> Dropout = OptionValues.Double("--dropout", "P", "Dropout before each dense layer after the first.", Defaults.Dropout, 0, 0.99);
+    public static readonly Option<double> Dropout = OptionValues.Double("--dropout", "P", "Dropout before each dense layer after the first.", Defaults.Dropout);
 
-    public static readonly Option<double> WeightDecay = OptionValues.Double("--weight-decay", "W", "L2 weight decay, added to the gradient (torch.optim.Adam's weight_decay, not AdamW's decoupled decay).", Defaults.WeightDecay, 0, 10);
+    public static readonly Option<double> WeightDecay = OptionValues.Double("--weight-decay", "W", "L2 weight decay, added to the gradient (torch.optim.Adam's weight_decay, not AdamW's decoupled decay).", Defaults.WeightDecay);
 
     public static readonly Option<int> Patience = OptionValues.Int("--patience", "P",
-        "Early stopping: epochs without a better validation loss (0: off). The best epoch's weights are kept either way.", Defaults.Patience, 0);
+        "Early stopping: epochs without a better validation loss (0: off). The best epoch's weights are kept either way.", Defaults.Patience);
 
     public static readonly Option<DeviceRequest> HeadDevice = OptionValues.Parsed("--head-device", "DEVICE",
         $"Where the head trains: {DeviceRequest.Grammar} (auto: CUDA when torch reports it).", text => DeviceRequest.Parse(text, "head-device"), () => DeviceRequest.Auto);
@@ -44,11 +44,20 @@ internal static class HeadTrainingOptions
 
     public static readonly Option<int> Folds = OptionValues.Int("--folds", "K",
         "Choose the epochs (and the --sweep setting) by K-fold cross-validation over training + validation images, then refit on all of them; 0: train on the training split, select on the validation split.",
-        5, 0, 20);
+        HeadSelection.DefaultFolds);
 
     public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, Sweep, SharedOptions.Seed];
 
-    public static HeadOptions Bind(ParseResult r) => new()
+    /// <summary>The head's settings, checked by the library's own rule before any work starts (run checks them before extracting).</summary>
+    public static HeadOptions Bind(ParseResult r)
+    {
+        HeadSelection.ValidateFolds(r.GetValue(Folds));
+        var options = Settings(r);
+        options.Validate();
+        return options;
+    }
+
+    private static HeadOptions Settings(ParseResult r) => new()
     {
         Epochs = r.GetValue(Epochs), Batch = r.GetValue(HeadBatch), LearningRate = r.GetValue(Lr), Hidden = ParseHidden(r.GetValue(Hidden)!, ','),
         Dropout = r.GetValue(Dropout), WeightDecay = r.GetValue(WeightDecay), Patience = r.GetValue(Patience), Seed = r.GetValue(SharedOptions.Seed),

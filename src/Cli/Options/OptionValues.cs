@@ -36,8 +36,11 @@ internal static class OptionValues
         return option;
     }
 
-    /// <summary>An integer option with a range: values outside it are a parse error naming both.</summary>
-    public static Option<int> Int(string name, string helpName, string description, int defaultValue, int min, int max = int.MaxValue)
+    /// <summary>
+    /// An integer option; with a range (for options only the CLI has), values outside it are a parse error naming
+    /// both. A setting the libraries take is range-checked there, once, and the CLI shows their message.
+    /// </summary>
+    public static Option<int> Int(string name, string helpName, string description, int defaultValue, int min = int.MinValue, int max = int.MaxValue)
     {
         var option = new Option<int>(name) { HelpName = helpName, Description = description, DefaultValueFactory = _ => defaultValue };
         option.Validators.Add(r =>

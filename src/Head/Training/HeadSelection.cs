@@ -21,11 +21,7 @@ internal static class HeadSelection
     public static Selection Select(FeatureCache train, FeatureCache? validation, IReadOnlyList<HeadOptions> grid, int folds,
                                    Action<SettingScore>? scored = null, Action<EpochRecord>? log = null, Action<string>? info = null)
     {
-        if (folds is < 0 or > MaxFolds)
-        {
-            throw new InvalidSettingException("folds", folds.ToString(System.Globalization.CultureInfo.InvariantCulture), $"0 (select on the validation split) or from 2 to {MaxFolds}");
-        }
-
+        ValidateFolds(folds);
         foreach (var options in grid)
         {
             options.Validate();
@@ -53,6 +49,15 @@ internal static class HeadSelection
             (grid.Count > 1 ? $" (of the {grid.Count} settings, the first: {fixedEpochs.Describe()})" : ""));
         var head = HeadTrainer.FitAll(train, validation, fixedEpochs, fixedEpochs.Epochs, null, log);
         return new Selection(head, []);
+    }
+
+    /// <summary>Refuses a fold count outside 0 (select on the validation split) or 2 to <see cref="MaxFolds"/>.</summary>
+    public static void ValidateFolds(int folds)
+    {
+        if (folds is < 0 or 1 or > MaxFolds)
+        {
+            throw new InvalidSettingException("folds", folds.ToString(System.Globalization.CultureInfo.InvariantCulture), $"0 (select on the validation split) or from 2 to {MaxFolds}");
+        }
     }
 
     /// <summary>The class with the fewest images over training + validation (clean rows), and that count; a class with none is refused.</summary>
