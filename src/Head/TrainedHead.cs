@@ -39,6 +39,9 @@ internal sealed record HeadManifest
     /// <summary>Rows per image each epoch used: 1 (one view drawn per image), or all of them.</summary>
     public int ViewsPerEpoch { get; init; } = 1;
 
+    /// <summary>Floating-point operations training took, cross-validation included (dense layers, forward and backward).</summary>
+    public double TrainFlops { get; init; }
+
     /// <summary>The k-fold cross-validation that chose the epoch count, when the head was trained with folds.</summary>
     public CrossValidation? CrossValidation { get; init; }
 
@@ -84,6 +87,12 @@ internal sealed class TrainedHead : IDisposable
     internal int ViewsCached
     {
         init => Manifest = Manifest with { ViewsCached = value };
+    }
+
+    /// <summary>Set by the trainer: the work training took.</summary>
+    internal double TrainFlops
+    {
+        init => Manifest = Manifest with { TrainFlops = value };
     }
 
     /// <summary>Set by the trainer when the head was refitted on training + validation images.</summary>

@@ -9,7 +9,8 @@ namespace Pipeline.Cli.Commands;
 /// <summary>Training (or a sweep) from the command line, shared by train and run.</summary>
 internal static class HeadTraining
 {
-    public sealed record Result(string Head, int BestEpoch, double? ValAccuracy, double ValLoss, double Seconds, CrossValidation? CrossValidation, IReadOnlyList<SweepRow>? Sweep);
+    /// <summary>What train --json prints; ValLoss is the held-out loss (the training loss where nothing was held out); Gflops the dense layers' rate.</summary>
+    public sealed record Result(string Head, int BestEpoch, double? ValAccuracy, double ValLoss, double Seconds, CrossValidation? CrossValidation, IReadOnlyList<SweepRow>? Sweep, double Gflops);
 
     /// <summary>One setting of a sweep as --json prints it.</summary>
     public sealed record SweepRow(string Params, double? ValAccuracy, double? AccuracyStdErr, double ValLoss, double? LossStdErr, int BestEpoch, double Seconds, string Verdict);
@@ -33,7 +34,7 @@ internal static class HeadTraining
         var m = best.Head.Manifest;
         var b = m.History[m.BestEpoch - 1];
         var result = new Result(outDir, m.BestEpoch, m.CrossValidation?.Accuracy ?? b.ValAccuracy, m.CrossValidation?.Loss ?? b.ValLoss ?? b.TrainLoss,
-            m.TrainSeconds, m.CrossValidation, grid.Count > 1 ? rows : null);
+            m.TrainSeconds, m.CrossValidation, grid.Count > 1 ? rows : null, m.TrainFlops / Math.Max(m.TrainSeconds, 1e-9) / 1e9);
         if (!quiet)
         {
             if (grid.Count > 1)
@@ -48,8 +49,8 @@ internal static class HeadTraining
 
             var inv = CultureInfo.InvariantCulture;
             Console.Out.WriteLine(m.CrossValidation is { } cv
-                ? string.Format(inv, "{0}-fold cross-validation over {1} images chose {2} epochs: held-out accuracy {3:P2} ± {4:P2}, loss {5:F4} ± {6:F4} (mean ± standard error); the {0} folds and the refit on all {1} images took {7:F2} s; head saved to {8}",
-                    cv.Folds, cv.Images, cv.BestEpoch, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, m.TrainSeconds, outDir)
+                ? string.Format(inv, "{0} over {1} images chose {2} epochs (of {9} run): held-out accuracy {3:P2} ± {4:P2}, loss {5:F4} ± {6:F4} (mean ± standard error); the folds and the refit on all {1} images took {7:F2} s at {10:F1} GFLOP/s; head saved to {8}",
+                    cv.FoldsTrained == 1 ? $"one held-out 1/{cv.Folds} (stratified)" : $"{cv.Folds}-fold cross-validation", cv.Images, cv.BestEpoch, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, m.TrainSeconds, outDir, cv.EpochsRun, result.Gflops)
                 : $"best epoch {m.BestEpoch}: val acc {(b.ValAccuracy is { } va ? va.ToString("P2", inv) : "n/a")}, trained in {m.TrainSeconds:F2} s; head saved to {outDir}");
         }
 

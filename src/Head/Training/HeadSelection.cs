@@ -15,6 +15,13 @@ internal static class HeadSelection
     /// <summary>Folds of the default selection (the CLI's <c>--folds</c> default).</summary>
     public const int DefaultFolds = 5;
 
+    /// <summary>
+    /// From this many images on, one stratified held-out fold of 1/K is trained instead of K: at 10,000 images
+    /// that fold holds 2,000, whose accuracy has a standard error of about √(0.98 · 0.02 / 2,000) = 0.3 point at
+    /// 98 % — smaller than the 0.5 point of the 5-fold mean over the 1,200 shared photos — at a fifth of the work.
+    /// </summary>
+    public const int SingleFoldFrom = 10_000;
+
     /// <summary>The most folds a selection takes.</summary>
     public const int MaxFolds = 20;
 
@@ -88,7 +95,7 @@ internal static class HeadSelection
         (HeadOptions Options, CrossValidation Cv)? best = null;
         foreach (var options in grid)
         {
-            var cv = HeadTrainer.CrossValidate(train, validation, options, folds);
+            var cv = HeadTrainer.CrossValidate(train, validation, options, folds, SingleFoldFrom);
             var score = new SettingScore(options, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, cv.BestEpoch, cv.Seconds);
             scores.Add(score);
             scored?.Invoke(score);

@@ -12,7 +12,7 @@ namespace Pipeline.Head.Training;
 /// type"). Here the constant Scalars are fields disposed with the optimizer, and the per-step ones
 /// are <c>using</c> locals, alive until the step ends.
 /// </summary>
-internal sealed class StableAdam : IDisposable
+internal sealed class StableAdam : IHeadOptimizer
 {
     private readonly IReadOnlyList<TorchSharp.Modules.Parameter> _parameters;
     private readonly Tensor[] _m, _v;   // first and second moment per parameter, same shapes
