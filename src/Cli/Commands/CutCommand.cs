@@ -17,12 +17,16 @@ internal static class CutCommand
     {
         var command = new Command("cut", """
             Make an intermediate tensor the output; drop what it does not need.
-            Example: pipeline models cut --in vgg16-7.onnx --at vgg0_pool4_fwd --out vgg16-convbase.onnx
+            Example: pipeline models cut --in vgg16-7.onnx --at vgg0_pool4_fwd --out vgg16-convbase.onnx --preprocess torch
+            Example: pipeline models cut --in mobilenetv2.onnx --at out_relu --out mobilenet-base.onnx --preprocess tf --pool avg
             """);
-        Compose.Add(command, [In, At, Out]);
+        Compose.Add(command, [In, At, Out, BackboneOptions.Preprocess, BackboneOptions.Mean, BackboneOptions.Std, BackboneOptions.Scale, BackboneOptions.Channels, BackboneOptions.Pool]);
         command.SetAction(r =>
         {
-            var (kept, dropped) = OnnxTools.Cut(r.GetValue(In)!, r.GetValue(At)!, r.GetValue(Out)!);
+            // The preprocessing and pooling given here are recorded in the cut model (pipeline.* metadata): extract then needs no flags.
+            var spec = BackboneOptions.Bind(r);
+            bool given = spec.Preprocess is not null || spec.Mean is not null || spec.Std is not null || spec.Scale is not null || spec.Channels is not null || spec.Pool is not null;
+            var (kept, dropped) = OnnxTools.Cut(r.GetValue(In)!, r.GetValue(At)!, r.GetValue(Out)!, given ? PipelineMetadata.Of(spec, null) : null);
             Console.Out.WriteLine($"{r.GetValue(Out)}: output {r.GetValue(At)}, {kept} nodes kept, {dropped} dropped");
             return 0;
         });

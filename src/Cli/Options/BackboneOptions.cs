@@ -18,11 +18,27 @@ internal static class BackboneOptions
         Description = "Model file for a preset that needs one (vgg16): a conv base, or a full classifier that is cut at pool5.",
     };
 
-    public static readonly Option<string?> Preprocess = new("--preprocess")
-    {
-        HelpName = "KIND",
-        Description = "For an .onnx file that is not a preset: imagenet (torchvision), caffe (Keras VGG/ResNet) or unit (0–1 RGB).",
-    };
+    public static readonly Option<PreprocessMode?> Preprocess = OptionValues.Parsed<PreprocessMode?>("--preprocess", SettingNames.Help<PreprocessMode>(),
+        "For an .onnx file that is not a preset and carries no pipeline.preprocess metadata: caffe (Keras VGG16/ResNet50: BGR, mean subtracted), tf (Keras MobileNet/Inception: [-1, 1]), torch or imagenet (torchvision mean/std), unit ([0, 1]).",
+        text => SettingNames.Parse<PreprocessMode>("preprocess", text));
+
+    public static readonly Option<float[]?> Mean = OptionValues.Parsed<float[]?>("--mean", "A,B,C",
+        "Per-channel means (model channel order, after --scale) instead of the mode's.", text => Floats("mean", text));
+
+    public static readonly Option<float[]?> Std = OptionValues.Parsed<float[]?>("--std", "A,B,C",
+        "Per-channel standard deviations instead of the mode's.", text => Floats("std", text));
+
+    public static readonly Option<float?> Scale = OptionValues.Parsed<float?>("--scale", "S",
+        "What each 0-255 pixel is multiplied by first, instead of the mode's (1/255 = 0.00392156862745098, 1).",
+        text => float.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float v) && v > 0 && float.IsFinite(v)
+            ? v : throw new InvalidSettingException("scale", text, "a positive number"));
+
+    public static readonly Option<ColorOrder?> Channels = OptionValues.Parsed<ColorOrder?>("--channels", SettingNames.Help<ColorOrder>(),
+        "The channel order the model takes, instead of the mode's.", text => SettingNames.Parse<ColorOrder>("channels", text));
+
+    public static readonly Option<Pooling?> Pool = OptionValues.Parsed<Pooling?>("--pool", SettingNames.Help<Pooling>(),
+        "A spatial feature map, pooled in the graph before it is cached (Keras pooling=): avg or max (C features), or flatten (C·H·W). Default: flatten for the presets, avg for any other model whose features are a map.",
+        text => SettingNames.Parse<Pooling>("pool", text));
 
     public static readonly Option<ResizeMode?> Resize = OptionValues.Parsed<ResizeMode?>("--resize", "crop|squash",
         "crop: shorter side to size, then the centre (what resnet18 and vgg16 were trained with; their default). squash: stretch, as Keras does (the default for other .onnx files).",
@@ -43,7 +59,7 @@ internal static class BackboneOptions
     public static readonly Option<int> Workers = OptionValues.Int("--workers", "N", "Decode threads (0: chosen from the cores and the device).", 0);
 
     /// <summary>Where the model comes from and how its input is made: extract, run, bench.</summary>
-    public static Option[] Source => [Backbone, Model, Preprocess, Resize];
+    public static Option[] Source => [Backbone, Model, Preprocess, Mean, Std, Scale, Channels, Pool, Resize];
 
     /// <summary>How it runs: extract, run, bench, predict.</summary>
     public static Option[] Runtime => [Device, PrecisionOption, Threads, Batch, Workers];
@@ -54,9 +70,31 @@ internal static class BackboneOptions
         Backbone = r.GetValue(Backbone) ?? fallback,
         Model = r.GetValue(Model),
         Preprocess = r.GetValue(Preprocess),
+        Mean = Given(r.GetValue(Mean)),     // an array option not given reads as empty, not null
+        Std = Given(r.GetValue(Std)),
+        Scale = r.GetValue(Scale),
+        Channels = r.GetValue(Channels),
+        Pool = r.GetValue(Pool),
         Resize = r.GetValue(Resize),
         Device = r.GetValue(Device),          // a command without the option (export) reads default: auto
         Threads = r.GetValue(Threads),        // 0: from the cores
         Precision = r.GetValue(PrecisionOption),    // fp32
     };
+
+    private static float[]? Given(float[]? values) => values is { Length: > 0 } ? values : null;
+
+    private static float[] Floats(string setting, string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
+            {
+                throw new InvalidSettingException(setting, text, "three numbers, one per channel, such as 0.5,0.5,0.5");
+            }
+        }
+
+        return values.Length == 3 ? values : throw new InvalidSettingException(setting, text, "three numbers, one per channel, such as 0.5,0.5,0.5");
+    }
 }

@@ -11,6 +11,20 @@ internal sealed partial class Backbone
     /// <summary>Loads a preset or ONNX file on the asked device; every failure names the file and the remedy.</summary>
     public static Backbone Load(BackboneSpec spec, Action<string>? info = null)
     {
+        var backbone = LoadAsSpecified(spec, info);
+        if (spec.Pool is null && backbone.Info.Pool is null && BackbonePreset.Find(spec.Backbone) is null && backbone.FeatureShape is [_, var h, var w] && h * w > 1)
+        {
+            // Any other model whose features are a spatial map: Keras applications' pooling='avg' (README, "Pooling").
+            info?.Invoke($"features: a {string.Join("x", backbone.FeatureShape)} map; global average pooling gives {backbone.FeatureShape[0]} features (--pool flatten keeps all {backbone.FeatureLength})");
+            backbone.Dispose();
+            return LoadAsSpecified(spec with { Pool = Pooling.Avg }, info);
+        }
+
+        return backbone;
+    }
+
+    private static Backbone LoadAsSpecified(BackboneSpec spec, Action<string>? info)
+    {
         _ = OrtSetup.Environment;
         var graph = Prepare(spec);
         var (options, device, cuda) = CreateOptions(spec, info);
@@ -68,14 +82,21 @@ internal sealed partial class Backbone
         ModelProto model = OnnxGraph.Parse(original, file);
         var input = OnnxGraph.RealInputs(model.Graph).FirstOrDefault()
             ?? throw new ModelFileException(file, "graph has no input", "use an image model");
-        string featureTensor = ChooseFeatureTensor(preset, model, file);
+        var meta = PipelineMetadata.Read(model, file);
+        string featureTensor = ChooseFeatureTensor(preset, model, meta, file);
         if (model.Graph.Output.Count != 1 || model.Graph.Output[0].Name != featureTensor)
         {
             model = OnnxGraph.Cut(model, featureTensor, file);
         }
 
+        var pool = spec.Pool ?? meta.Pool;
+        if (pool is Pooling.Avg or Pooling.Max)
+        {
+            featureTensor = OnnxGraph.AppendGlobalPool(model, featureTensor, pool == Pooling.Avg ? "GlobalAveragePool" : "GlobalMaxPool");
+        }
+
         OnnxGraph.MakeBatchDynamic(model);
-        var preprocessing = ChoosePreprocessing(preset, spec, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? ResizeMode.Squash };
+        var preprocessing = ChoosePreprocessing(preset, spec, meta, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? ResizeMode.Squash };
         float[]? meanImage = null;
         if (preset?.MeanImageFile is { } meanFile)
         {
@@ -88,6 +109,7 @@ internal sealed partial class Backbone
             Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256.Hex(original),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
             Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision,
+            Pool = pool is Pooling.Avg or Pooling.Max ? pool : null,
         };
         return new PreparedGraph(model, file, input.Name, info, preprocessing, meanImage);
     }
@@ -118,12 +140,18 @@ internal sealed partial class Backbone
         return (preset, ToolPath(preset.ModelFile));
     }
 
-    private static string ChooseFeatureTensor(BackbonePreset? preset, ModelProto model, string file)
+    private static string ChooseFeatureTensor(BackbonePreset? preset, ModelProto model, PipelineMetadata meta, string file)
     {
         var names = OnnxGraph.TensorNames(model.Graph).ToHashSet(StringComparer.Ordinal);
         if (preset?.FeatureTensor is { } t && names.Contains(t))
         {
             return t;
+        }
+
+        if (preset is null && meta.FeatureTensor is { } own)
+        {
+            return names.Contains(own) ? own
+                : throw new ModelFileException(file, $"metadata {PipelineMetadata.FeatureTensorKey} names '{own}', which the graph does not have", "fix or remove that metadata key");
         }
 
         if (preset?.Name == "vgg16" && model.Graph.Output.Count == 1)
@@ -145,7 +173,7 @@ internal sealed partial class Backbone
         return model.Graph.Output[0].Name;
     }
 
-    private static Preprocessing ChoosePreprocessing(BackbonePreset? preset, BackboneSpec spec, ValueInfoProto input, string file)
+    private static Preprocessing ChoosePreprocessing(BackbonePreset? preset, BackboneSpec spec, PipelineMetadata meta, ValueInfoProto input, string file)
     {
         var dims = input.Type?.TensorType?.Shape?.Dim.Select(d => d.DimValue).ToArray() ?? [];
         if (dims.Length != 4)
@@ -164,33 +192,56 @@ internal sealed partial class Backbone
         int w = (int)(layout == TensorLayout.Nchw ? dims[3] : dims[2]);
         h = h > 0 ? h : 224;
         w = w > 0 ? w : 224;
-        if (spec.Preprocess is { } name)
+        if (spec.Preprocess is { } asked && meta.Preprocess is { } own && Canonical(asked) != Canonical(own))
         {
-            return BackbonePreset.Presets.ByName(name, w, h, layout)
-                ?? throw new InvalidSettingException("preprocess", name, "imagenet, caffe or unit");
+            throw new InvalidSettingException("preprocess", SettingNames.Of(asked),
+                $"{SettingNames.Of(own)}, what the model's own metadata ({PipelineMetadata.PreprocessKey}) says; drop the preprocess setting to use it");
         }
 
-        if (preset is not null)
+        var mode = spec.Preprocess ?? meta.Preprocess;
+        bool custom = spec.Mean is not null || spec.Std is not null || spec.Scale is not null || spec.Channels is not null
+            || meta.Mean is not null || meta.Std is not null || meta.Scale is not null || meta.Channels is not null;
+        Preprocessing? chosen = mode is { } m ? BackbonePreset.Presets.Of(m, w, h, layout) : null;
+        if (chosen is null && preset is not null)
         {
             var p = preset.Preprocessing;
             if (p.Layout != layout || p.Width != w || p.Height != h)
             {
                 Throw.BadModel(file, $"input '{input.Name}' is ({string.Join(", ", dims)}), the {preset.Name} preset expects {p.Layout} {p.Height}x{p.Width}",
-                    $"use a {preset.Name} model, or load the file as a plain .onnx backbone with its preprocessing named (imagenet, caffe or unit)");
+                    $"use a {preset.Name} model, or load the file as a plain .onnx backbone with its preprocessing named ({SettingNames.Choices<PreprocessMode>()})");
             }
 
-            return p;
+            if (!custom)
+            {
+                return p;
+            }
+
+            chosen = p;
         }
 
-        // A head's plain .onnx backbone: the named kind whose preprocessing is the one the head recorded.
-        if (spec.Expected is { } expected && new[] { "imagenet", "caffe", "unit" }.Select(k => BackbonePreset.Presets.ByName(k, w, h, layout))
-                .FirstOrDefault(p => p is not null && (p with { Resize = expected.Resize }).SameAs(expected)) is { } matched)
+        // A head's plain .onnx backbone: the preprocessing the head recorded.
+        if (chosen is null && !custom && spec.Expected is { } expected && expected.Width == w && expected.Height == h && expected.Layout == layout)
         {
-            return matched;
+            return expected;
         }
 
-        throw InvalidSettingException.Missing("preprocess", $"model '{file}' is not a preset, so its preprocessing is unknown", "imagenet (torchvision), caffe (Keras VGG/ResNet) or unit (0–1 RGB)");
+        if (chosen is null && !custom)
+        {
+            throw InvalidSettingException.Missing("preprocess", $"model '{file}' is not a preset and its metadata has no {PipelineMetadata.PreprocessKey}, so its preprocessing is unknown",
+                "caffe (Keras VGG16/ResNet50: BGR, mean subtracted), tf (Keras MobileNet/Inception: [-1, 1]), torch or imagenet (torchvision: mean/std), or unit ([0, 1]); or the values themselves (mean, std, scale, channels)");
+        }
+
+        chosen ??= BackbonePreset.Presets.Unit(w, h, layout);
+        return chosen with
+        {
+            Mean = (spec.Mean ?? meta.Mean ?? chosen.Mean).ToArray(),
+            Std = (spec.Std ?? meta.Std ?? chosen.Std).ToArray(),
+            Scale = spec.Scale ?? meta.Scale ?? chosen.Scale,
+            ColorOrder = spec.Channels ?? meta.Channels ?? chosen.ColorOrder,
+        };
     }
+
+    private static PreprocessMode Canonical(PreprocessMode mode) => mode == PreprocessMode.ImageNet ? PreprocessMode.Torch : mode;
 
     private static IReadOnlyList<int>? FeatureShapeOf(InferenceSession session, string tensor)
     {

@@ -65,10 +65,10 @@ internal sealed record BackbonePreset
     public static BackbonePreset? Find(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The preprocessing families accepted by <c>--preprocess</c> for any other model.</summary>
+    /// <summary>The preprocessing of each <see cref="PreprocessMode"/>, for any model that is not a preset.</summary>
     public static class Presets
     {
-        /// <summary>torchvision: RGB, /255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225].</summary>
+        /// <summary>torchvision (Keras <c>torch</c>): RGB, /255, mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225].</summary>
         public static Preprocessing ImageNet(int width, int height, TensorLayout layout) => new()
         {
             Width = width, Height = height, Layout = layout, ColorOrder = ColorOrder.Rgb,
@@ -82,6 +82,13 @@ internal sealed record BackbonePreset
             Scale = 1f, Mean = [103.939f, 116.779f, 123.68f], Std = [1f, 1f, 1f],
         };
 
+        /// <summary>Keras <c>preprocess_input</c> tf mode: RGB, (v / 255 − 0.5) / 0.5 = v / 127.5 − 1.</summary>
+        public static Preprocessing Tf(int width, int height, TensorLayout layout) => new()
+        {
+            Width = width, Height = height, Layout = layout, ColorOrder = ColorOrder.Rgb,
+            Scale = 1f / 255f, Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f],
+        };
+
         /// <summary>RGB scaled to 0–1, nothing else.</summary>
         public static Preprocessing Unit(int width, int height, TensorLayout layout) => new()
         {
@@ -89,12 +96,13 @@ internal sealed record BackbonePreset
             Scale = 1f / 255f, Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f],
         };
 
-        public static Preprocessing? ByName(string name, int width, int height, TensorLayout layout) => name.ToLowerInvariant() switch
+        public static Preprocessing Of(PreprocessMode mode, int width, int height, TensorLayout layout) => mode switch
         {
-            "imagenet" => ImageNet(width, height, layout),
-            "caffe" => Caffe(width, height, layout),
-            "unit" => Unit(width, height, layout),
-            _ => null,
+            PreprocessMode.Caffe => Caffe(width, height, layout),
+            PreprocessMode.Tf => Tf(width, height, layout),
+            PreprocessMode.Torch or PreprocessMode.ImageNet => ImageNet(width, height, layout),
+            PreprocessMode.Unit => Unit(width, height, layout),
+            _ => throw new InvalidSettingException("preprocess", mode.ToString(), SettingNames.Choices<PreprocessMode>()),
         };
     }
 }

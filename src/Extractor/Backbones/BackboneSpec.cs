@@ -9,8 +9,30 @@ public sealed record BackboneSpec
     /// <summary>Model file for a preset that needs one (vgg16).</summary>
     public string? Model { get; init; }
 
-    /// <summary>imagenet, caffe or unit: for a model that is not a preset.</summary>
-    public string? Preprocess { get; init; }
+    /// <summary>
+    /// How a model that is not a preset wants its pixels; null takes the model's own metadata (<c>pipeline.preprocess</c>),
+    /// and a model without it must be given one. A mode that contradicts the metadata is refused, naming both.
+    /// </summary>
+    public PreprocessMode? Preprocess { get; init; }
+
+    /// <summary>Per-channel means (in the model's channel order, after <see cref="Scale"/>) instead of the mode's.</summary>
+    public IReadOnlyList<float>? Mean { get; init; }
+
+    /// <summary>Per-channel standard deviations instead of the mode's.</summary>
+    public IReadOnlyList<float>? Std { get; init; }
+
+    /// <summary>What each 0–255 pixel is multiplied by first, instead of the mode's (1/255, 1/127.5, 1).</summary>
+    public float? Scale { get; init; }
+
+    /// <summary>The channel order the model takes, instead of the mode's.</summary>
+    public ColorOrder? Channels { get; init; }
+
+    /// <summary>
+    /// What becomes of a spatial feature map; null: flatten for the presets (resnet18's map is already pooled,
+    /// vgg16 keeps the walkthrough's Flatten), global average pooling for any other model whose features are a
+    /// map of more than one position (as Keras applications' <c>pooling='avg'</c>).
+    /// </summary>
+    public Pooling? Pool { get; init; }
 
     /// <summary>Null: the preset's own (crop for resnet18 and vgg16, squash for any other .onnx file).</summary>
     public ResizeMode? Resize { get; init; }

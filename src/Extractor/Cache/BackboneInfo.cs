@@ -21,6 +21,9 @@ public sealed record BackboneInfo
     /// <summary>The arithmetic the features were computed in: null for fp32 (every cache before precisions existed), else "tf32" or "fp16".</summary>
     public Precision? Precision { get; init; }
 
-    /// <summary>The pair a head must match: same weights and same preprocessing.</summary>
-    public string Describe() => $"{Name} (sha256 {Sha256[..12]}{(Precision is { } p ? $", {p.ToString().ToLowerInvariant()}" : "")})";
+    /// <summary>The pooling applied to a spatial feature map inside the graph; null: none (the map flattened, as every cache before pooling existed).</summary>
+    public Pooling? Pool { get; init; }
+
+    /// <summary>The pair a head must match: same weights, precision and pooling (and, checked beside it, preprocessing).</summary>
+    public string Describe() => $"{Name} (sha256 {Sha256[..12]}{(Precision is { } p ? $", {SettingNames.Of(p)}" : "")}{(Pool is { } pool and not Pooling.Flatten ? $", {SettingNames.Of(pool)} pool" : "")})";
 }

@@ -68,6 +68,22 @@ internal static class OnnxGraph
         return changed;
     }
 
+    /// <summary>
+    /// Appends GlobalAveragePool or GlobalMaxPool after <paramref name="tensor"/>, a (N, C, H, W) map, and makes its
+    /// (N, C, 1, 1) output the graph's only output; returns that output's name (<c>pipeline_avgpool</c> or
+    /// <c>pipeline_maxpool</c>), which the feature space records.
+    /// </summary>
+    public static string AppendGlobalPool(ModelProto model, string tensor, string op)
+    {
+        string output = op == "GlobalAveragePool" ? "pipeline_avgpool" : "pipeline_maxpool";
+        var g = model.Graph;
+        g.Node.Add(new NodeProto { OpType = op, Name = output, Input = { tensor }, Output = { output } });
+        var elementType = g.Output.FirstOrDefault(o => o.Name == tensor)?.Type?.TensorType?.ElemType ?? (int)TensorProto.Types.DataType.Float;
+        g.Output.Clear();
+        g.Output.Add(new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elementType } } });
+        return output;
+    }
+
     /// <summary>All tensor names produced in the graph (node outputs and graph inputs).</summary>
     public static IEnumerable<string> TensorNames(GraphProto graph) =>
         RealInputs(graph).Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).Where(n => n.Length > 0);

@@ -7,11 +7,13 @@ namespace Pipeline.Extractor.Onnx;
 internal static class OnnxTools
 {
     /// <summary>Makes <paramref name="tensor"/> the output of the model in <paramref name="input"/>, writing <paramref name="output"/>.</summary>
-    public static (int NodesKept, int NodesDropped) Cut(string input, string tensor, string output)
+    /// <param name="metadata">Keys to record in the cut model (its preprocessing, pooling), so extract needs no flags; null keeps the source's.</param>
+    public static (int NodesKept, int NodesDropped) Cut(string input, string tensor, string output, PipelineMetadata? metadata = null)
     {
         var model = OnnxGraph.Load(input);
         var cut = OnnxGraph.Cut(model, tensor, input);
         OnnxGraph.MakeBatchDynamic(cut);
+        (metadata ?? PipelineMetadata.Read(model, input) with { FeatureTensor = null }).WriteTo(cut);
         AtomicFile.Write(output, cut.ToByteArray());
         return (cut.Graph.Node.Count, model.Graph.Node.Count - cut.Graph.Node.Count);
     }

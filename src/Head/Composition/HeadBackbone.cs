@@ -2,7 +2,7 @@ namespace Pipeline.Head.Composition;
 
 /// <summary>
 /// The one way to choose the backbone a trained head runs behind, for predict, evaluate on images, export and
-/// the library: the head's own backbone, resize, preprocessing and precision, from its manifest. A caller may
+/// the library: the head's own backbone, resize, preprocessing, precision and pooling, from its manifest. A caller may
 /// name the file (a preset that needs one, such as vgg16, or a model moved elsewhere); the loaded graph must
 /// then still compute the head's feature space, or it is refused naming the first difference.
 /// </summary>
@@ -20,6 +20,7 @@ internal static class HeadBackbone
         Resize = head.Preprocessing.Resize,
         Expected = head.Preprocessing,
         Precision = head.Backbone.Precision ?? Precision.Fp32,
+        Pool = head.Backbone.Pool ?? Pooling.Flatten,   // the head's own, never chosen again
         Device = device,
         Threads = threads,
     };

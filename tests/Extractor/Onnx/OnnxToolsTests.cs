@@ -118,7 +118,7 @@ public sealed class OnnxToolsTests
         var report = FeatureExtractor.Run(new ExtractionOptions
         {
             Data = data, Out = tmp.Sub("cache"), Batch = 4,
-            Backbone = new BackboneSpec { Backbone = tmp.Sub("tiny.onnx"), Preprocess = "imagenet", Device = DeviceRequest.Cpu },
+            Backbone = new BackboneSpec { Backbone = tmp.Sub("tiny.onnx"), Preprocess = PreprocessMode.ImageNet, Device = DeviceRequest.Cpu },
         });
         Assert.Equal(6, report.Computed);
         Assert.Equal([32, 1, 1], FeatureCache.ReadManifest(tmp.Sub("cache")).Features.Shape);

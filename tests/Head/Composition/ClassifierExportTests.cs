@@ -88,7 +88,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 4);
         string tiny = tmp.Sub("tiny.onnx");
         SynthModels.Save(SynthModels.TinyCnn(seed: 3), tiny);
-        var spec = new BackboneSpec { Backbone = tiny, Preprocess = "caffe", Device = DeviceRequest.Cpu };
+        var spec = new BackboneSpec { Backbone = tiny, Preprocess = PreprocessMode.Caffe, Device = DeviceRequest.Cpu };
         FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = spec });
         using var cache = FeatureCache.Open(tmp.Sub("cache"));
         using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu });
