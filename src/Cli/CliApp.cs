@@ -16,6 +16,7 @@ internal static class CliApp
         root.Add(InfoCommand.Create());
         root.Add(TrainCommand.Create());
         root.Add(EvaluateCommand.Create());
+        root.Add(AuditCommand.Create());
         root.Add(PredictCommand.Create());
         root.Add(ExportCommand.Create());
         root.Add(BenchCommand.Create());

@@ -84,6 +84,21 @@ public sealed class TransferLearning
         return new TrainingReport(new Classifier(selection.Head, Backbone), selection.Scores);
     }
 
+    /// <summary>
+    /// Audits a cache from its features alone: label suspects (out-of-fold probabilities from the same
+    /// cross-validation as <see cref="Train"/>, confident learning's per-class thresholds; test images scored by
+    /// a head trained on training + validation), near-duplicate groups over every split (leaks flagged), and
+    /// outliers. Each list most suspect first.
+    /// </summary>
+    /// <param name="cache">A split root (train, validation, test) or one split's cache.</param>
+    public global::Pipeline.Head.Auditing.AuditReport Audit(string cache)
+    {
+        using var train = FeatureCache.Open(cache, null, SplitName.Train);
+        using var val = OpenValidation(cache, null);
+        using var test = FeatureCache.TryReadSplitRoot(cache)?.Splits.Contains(SplitName.Test) == true ? FeatureCache.Open(cache, SplitName.Test) : null;
+        return global::Pipeline.Head.Auditing.DatasetAudit.Run(train, val, test, Head, Math.Max(Folds, 2), Log);
+    }
+
     /// <summary>Loads a head saved by <see cref="Classifier.Save"/> (or the CLI's <c>train</c>); it runs behind its own backbone.</summary>
     /// <param name="head">The head's folder (head.json and weights.bin).</param>
     public Classifier Load(string head) => new(TrainedHead.Load(head, Head.Device), Backbone);

@@ -163,7 +163,7 @@ internal static class BadImages
         return Convert.FromHexString(r.Stdout.Trim());
     }
 
-    private static void Pillow(string script, params string[] args)
+    internal static void Pillow(string script, params string[] args)
     {
         var result = Python.Run(script, args);
         if (result.ExitCode != 0)

@@ -11,8 +11,11 @@ namespace Pipeline.Head.Training;
 /// </summary>
 internal sealed class FeatureRows : IDisposable
 {
-    /// <summary>1 GiB: 20,000 × 25,088 float32 rows would be 2 GB, so those stream; 20,000 × 512 or 1,200 × 25,088 stay resident.</summary>
-    public const long MaxResidentBytes = 1L << 30;
+    /// <summary>
+    /// A quarter of the memory this process may use, at most 4 GiB: on a 24 GB machine 20,000 × 25,088 float32
+    /// rows (2 GB) stay resident; on a small container they stream.
+    /// </summary>
+    public static long MaxResidentBytes { get; } = Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     private readonly Tensor? _features;   // (N, F) float32 on the device, or null when streaming
     private readonly Tensor? _labels;     // (N,) int64 on the device
