@@ -33,13 +33,23 @@ internal static class CliProcess
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    /// <summary>Runs any program to completion.</summary>
-    public static Result Exec(string file, string[] args)
+    /// <summary>Runs any program to completion, with extra environment variables and a working folder when given.</summary>
+    public static Result Exec(string file, string[] args, IReadOnlyDictionary<string, string>? environment = null, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+
+        if (workingDirectory is not null)
+        {
+            psi.WorkingDirectory = workingDirectory;
         }
 
         using var p = Process.Start(psi)!;

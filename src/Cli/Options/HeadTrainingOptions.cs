@@ -46,7 +46,13 @@ internal static class HeadTrainingOptions
         "Choose the epochs (and the --sweep setting) by K-fold cross-validation over training + validation images, then refit on all of them; 0: train on the training split, select on the validation split.",
         HeadSelection.DefaultFolds);
 
-    public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, Sweep, SharedOptions.Seed];
+    public static readonly Option<string?> Exclude = new("--exclude")
+    {
+        HelpName = "FILE",
+        Description = "Leave out the images listed in FILE, one a line, as the manifest has the path or as SPLIT/PATH (e.g. an audit's suspects: jq -r '.labelSuspects[] | .split + \"/\" + .path'). The head records them.",
+    };
+
+    public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, Sweep, Exclude, SharedOptions.Seed];
 
     /// <summary>The head's settings, checked by the library's own rule before any work starts (run checks them before extracting).</summary>
     public static HeadOptions Bind(ParseResult r)
@@ -62,6 +68,7 @@ internal static class HeadTrainingOptions
         Epochs = r.GetValue(Epochs), Batch = r.GetValue(HeadBatch), LearningRate = r.GetValue(Lr), Hidden = ParseHidden(r.GetValue(Hidden)!, ','),
         Dropout = r.GetValue(Dropout), WeightDecay = r.GetValue(WeightDecay), Patience = r.GetValue(Patience), Seed = r.GetValue(SharedOptions.Seed),
         Device = r.GetValue(HeadDevice), Standardize = !r.GetValue(NoStandardize), AllViews = r.GetValue(AllViews),
+        Exclude = r.GetValue(Exclude) is { } file ? ExcludeList(file) : [],
     };
 
     /// <summary>"256", "512,128" or "0" (linear); the sweep writes two layers as "512+128".</summary>
@@ -82,5 +89,16 @@ internal static class HeadTrainingOptions
         }
 
         return widths;
+    }
+
+    /// <summary>The lines of an --exclude file: blank lines and # comments skipped.</summary>
+    private static List<string> ExcludeList(string file)
+    {
+        if (!File.Exists(file))
+        {
+            throw new InvalidSettingException("exclude", file, "a file that exists, listing one image path per line");
+        }
+
+        return File.ReadAllLines(file).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
     }
 }

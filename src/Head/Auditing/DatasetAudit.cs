@@ -28,7 +28,7 @@ internal static class DatasetAudit
     public static AuditReport Run(FeatureCache train, FeatureCache? validation, FeatureCache? test, HeadOptions options, int folds, Action<string>? info)
     {
         options.Validate();
-        var source = FeatureSource.Of(train, validation);
+        var source = FeatureSource.Of(train, validation, options.Exclude);
         var images = HeadTrainer.Images(source);
         var classes = train.Classes;
         int k = classes.Count;
@@ -134,7 +134,7 @@ internal static class DatasetAudit
         source.HasValidation && row >= train.Count ? validation!.Manifest.Split : train.Manifest.Split;
 
     /// <summary>Near-duplicate groups (blocked all-pairs cosine similarity of centred rows, union-find) and outliers (distance to the nearest class centre).</summary>
-    private static (List<DuplicateGroup> Duplicates, List<Outlier> Outliers) Geometry(float[] rows, int n, int f, AuditItem[] items, int[] labels, int classes)
+    internal static (List<DuplicateGroup> Duplicates, List<Outlier> Outliers) Geometry(float[] rows, int n, int f, AuditItem[] items, int[] labels, int classes)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();

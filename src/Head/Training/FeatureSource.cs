@@ -11,9 +11,35 @@ internal sealed class FeatureSource
     private readonly FeatureCache[] _parts;
     private readonly int[] _offsets;
 
-    /// <summary>The training cache, then the validation cache when there is one (part 1).</summary>
-    public static FeatureSource Of(FeatureCache train, FeatureCache? validation) =>
-        validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
+    private readonly HashSet<int> _excluded = [];
+
+    /// <summary>
+    /// The training cache, then the validation cache when there is one (part 1), without the images listed in
+    /// <paramref name="exclude"/> (each as the manifest has its path, or as SPLIT/PATH): every row of an excluded
+    /// image, its views included, is left out of <see cref="RowsOf"/>.
+    /// </summary>
+    public static FeatureSource Of(FeatureCache train, FeatureCache? validation, IReadOnlyList<string>? exclude = null)
+    {
+        var source = validation is null ? new FeatureSource(train) : new FeatureSource(train, validation);
+        if (exclude is { Count: > 0 })
+        {
+            var names = exclude.ToHashSet(StringComparer.Ordinal);
+            for (int part = 0; part < source._parts.Length; part++)
+            {
+                string split = source._parts[part].Manifest.Split;
+                foreach (int row in Enumerable.Range(source._offsets[part], source._parts[part].Count))
+                {
+                    string path = source.Items[row].Path;
+                    if (names.Contains(path) || names.Contains($"{split}/{path}"))
+                    {
+                        source._excluded.Add(row);
+                    }
+                }
+            }
+        }
+
+        return source;
+    }
 
     public FeatureSource(params FeatureCache[] parts)
     {
@@ -43,7 +69,7 @@ internal sealed class FeatureSource
     public CacheItem[] Items { get; }
 
     /// <summary>The global rows of part <paramref name="part"/>.</summary>
-    public IEnumerable<int> RowsOf(int part) => Enumerable.Range(_offsets[part], _parts[part].Count);
+    public IEnumerable<int> RowsOf(int part) => Enumerable.Range(_offsets[part], _parts[part].Count).Where(r => !_excluded.Contains(r));
 
     public void ReadRow(int row, Span<float> destination)
     {

@@ -42,6 +42,12 @@ public sealed record HeadOptions
     /// <summary>With augmented views cached: train on every view each epoch, instead of one view per image.</summary>
     public bool AllViews { get; init; }
 
+    /// <summary>
+    /// Images to leave out of training and selection (an audit's suspects, say), each as the cache's manifest has
+    /// its path or as SPLIT/PATH. The head's manifest records the list.
+    /// </summary>
+    public IReadOnlyList<string> Exclude { get; init; } = [];
+
     /// <summary>auto (CUDA when torch reports it), cpu, cuda.</summary>
     public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 

@@ -39,7 +39,7 @@ internal static class HeadSelection
             return OnValidation(train, validation, grid, scored, log);
         }
 
-        var (smallest, count) = SmallestClass(train, validation);
+        var (smallest, count) = SmallestClass(train, validation, grid[0].Exclude);
         if (count >= folds)
         {
             return CrossValidated(train, validation, grid, folds, scored, log);
@@ -68,9 +68,9 @@ internal static class HeadSelection
     }
 
     /// <summary>The class with the fewest images over training + validation (clean rows), and that count; a class with none is refused.</summary>
-    private static (string Class, int Count) SmallestClass(FeatureCache train, FeatureCache? validation)
+    private static (string Class, int Count) SmallestClass(FeatureCache train, FeatureCache? validation, IReadOnlyList<string> exclude)
     {
-        var source = FeatureSource.Of(train, validation);
+        var source = FeatureSource.Of(train, validation, exclude);
         var counts = new int[source.ClassCount];
         foreach (var image in HeadTrainer.Images(source))
         {

@@ -47,7 +47,7 @@ internal static partial class HeadTrainer
     {
         Validate(train, validation, options);
         var clock = Stopwatch.StartNew();
-        var source = FeatureSource.Of(train, validation);
+        var source = FeatureSource.Of(train, validation, options.Exclude);
         var images = Images(source);
         var foldOf = Folds(images, source, folds, options.Seed);
         int trained = images.Length >= singleFoldFrom ? 1 : folds;
@@ -114,7 +114,7 @@ internal static partial class HeadTrainer
     internal static TrainedHead FitAll(FeatureCache train, FeatureCache? validation, HeadOptions options, int epochs, CrossValidation? cv, Action<EpochRecord>? log = null)
     {
         var total = Stopwatch.StartNew();
-        var source = FeatureSource.Of(train, validation);
+        var source = FeatureSource.Of(train, validation, options.Exclude);
         var images = Images(source);
         var refit = options with { Epochs = epochs };
         var fit = Fit(source, images, null, refit, log);

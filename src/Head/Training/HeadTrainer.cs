@@ -15,7 +15,7 @@ internal static partial class HeadTrainer
     public static TrainedHead Train(FeatureCache train, FeatureCache? validation, HeadOptions options, Action<EpochRecord>? log = null)
     {
         Validate(train, validation, options);
-        var source = FeatureSource.Of(train, validation);
+        var source = FeatureSource.Of(train, validation, options.Exclude);
         var views = ViewGroups(source, source.RowsOf(0));
         int[]? valRows = source.HasValidation && CleanRows(source, source.RowsOf(1)) is { Length: > 0 } rows ? rows : null;   // an empty split validates nothing
         var total = Stopwatch.StartNew();

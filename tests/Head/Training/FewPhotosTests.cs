@@ -59,4 +59,23 @@ public sealed class FewPhotosTests
         Assert.Contains("5-fold cross-validation needs 5 images of every class; 'cat' has 2: using 2 folds", train.Stderr);
         Assert.True(File.Exists(tmp.Sub("head", TrainedHead.ManifestFile)));
     }
+
+    /// <summary>train --exclude FILE leaves the listed images out (either form of path) and the head records them.</summary>
+    [Fact]
+    public void ExcludedImagesAreLeftOutAndRecorded()
+    {
+        using var tmp = new TempDir();
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 6);
+        Assert.Equal(0, CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("cache"), "--device", "cpu", "--quiet").ExitCode);
+        File.WriteAllLines(tmp.Sub("suspects.txt"), ["# from pipeline audit", "cat/cat.2.jpg", "/dog/dog.3.jpg", ""]);
+        var train = CliProcess.Run("train", "--cache", tmp.Sub("cache"), "--out", tmp.Sub("head"), "--head-device", "cpu", "--exclude", tmp.Sub("suspects.txt"), "--json");
+        Assert.True(train.ExitCode == 0, train.Stderr);
+        using var head = TrainedHead.Load(tmp.Sub("head"), DeviceRequest.Cpu);
+        Assert.Equal(10, head.Manifest.TrainImages);   // 12 less cat/cat.2.jpg and, as SPLIT/PATH of the flat cache's empty split, dog/dog.3.jpg
+        Assert.Equal(["cat/cat.2.jpg", "/dog/dog.3.jpg"], head.Manifest.Options.Exclude);
+
+        var missing = CliProcess.Run("train", "--cache", tmp.Sub("cache"), "--out", tmp.Sub("head2"), "--exclude", tmp.Sub("nope.txt"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("--exclude", missing.Stderr);
+    }
 }
