@@ -78,7 +78,7 @@ internal sealed class TrainedHead : IDisposable
     public HeadManifest Manifest { get; private set; }
 
     /// <summary>Set by the trainer: rows per image used each epoch.</summary>
-    internal int ViewsPerImage
+    internal int ViewsPerEpoch
     {
         init => Manifest = Manifest with { ViewsPerEpoch = value };
     }
@@ -96,13 +96,13 @@ internal sealed class TrainedHead : IDisposable
     }
 
     /// <summary>Set by the trainer when the head was refitted on training + validation images.</summary>
-    internal int TrainImagesCount
+    internal int TrainImages
     {
         init => Manifest = Manifest with { TrainImages = value };
     }
 
     /// <summary>Set by the trainer: the cross-validation that chose the epochs (and setting).</summary>
-    internal CrossValidation? CrossValidated
+    internal CrossValidation? CrossValidation
     {
         init => Manifest = Manifest with { CrossValidation = value };
     }

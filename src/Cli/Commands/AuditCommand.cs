@@ -17,13 +17,13 @@ internal static class AuditCommand
             Audit a dataset from its cached features: label suspects (out-of-fold), near-duplicate groups (leaks between splits first) and outliers.
             Example: pipeline audit --cache work/cache --json > audit.json
             """);
-        Compose.Add(command, [Cache, Show, HeadTrainingOptions.Folds, HeadTrainingOptions.HeadDevice, SharedOptions.Seed, SharedOptions.Json]);
+        Compose.Add(command, [Cache, Show, TrainOptionGroup.Folds, TrainOptionGroup.HeadDevice, SharedOptions.Seed, SharedOptions.Json]);
         command.SetAction(r =>
         {
             var pipeline = new TransferLearning
             {
-                Head = new HeadOptions { Device = r.GetValue(HeadTrainingOptions.HeadDevice), Seed = r.GetValue(SharedOptions.Seed) },
-                Folds = r.GetValue(HeadTrainingOptions.Folds),
+                Head = new HeadOptions { Device = r.GetValue(TrainOptionGroup.HeadDevice), Seed = r.GetValue(SharedOptions.Seed) },
+                Folds = r.GetValue(TrainOptionGroup.Folds),
                 Log = line => Console.Error.WriteLine(line),
             };
             var report = pipeline.Audit(r.GetValue(Cache)!);

@@ -20,7 +20,7 @@ internal static class RunCommand
             Example: pipeline run --data PetImages --split train=0.8,validation=0.1,test=0.1 --sample 500 --out work-small
             """);
         Compose.Add(command, [.. ExtractionOptionGroup.All, .. BackboneOptions.Source, .. BackboneOptions.Runtime, .. AugmentationOptions.All,
-            .. HeadTrainingOptions.All, .. SharedOptions.Output, Out]);
+            .. TrainOptionGroup.All, .. SharedOptions.Output, Out]);
         command.SetAction((r, cancel) => Task.FromResult(Execute(r, cancel)));
         return command;
     }
@@ -37,14 +37,14 @@ internal static class RunCommand
                 "run 'pipeline extract --shard I/N' for every shard, then 'pipeline merge CACHE' and 'pipeline train --cache CACHE'", ExitCode.BadArgument);
         }
 
-        var pipeline = new TransferLearning { Progress = new ConsoleProgress(quiet), Head = HeadTrainingOptions.Bind(r) };
+        var pipeline = new TransferLearning { Progress = new ConsoleProgress(quiet), Head = TrainOptionGroup.Bind(r) };
         var extraction = pipeline.Extract(ExtractionOptionGroup.Bind(r, cacheDir), cancel);
         if (!json)
         {
             ExtractionSummary.Print(extraction, json: false);
         }
 
-        var training = HeadTraining.Run(cacheDir, null, headDir, r, quiet);
+        var training = TrainingOutput.Run(cacheDir, null, headDir, r, quiet);
         Evaluation? test = null;
         if (FeatureCache.TryReadSplitRoot(cacheDir)?.Splits.Contains(SplitName.Test) == true)
         {

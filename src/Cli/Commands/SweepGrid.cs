@@ -31,7 +31,7 @@ internal static class SweepGrid
         return key switch
         {
             "lr" => o with { LearningRate = Num() },
-            "hidden" => o with { Hidden = Options.HeadTrainingOptions.ParseHidden(value, '+') },
+            "hidden" => o with { Hidden = Options.TrainOptionGroup.ParseHidden(value, '+') },
             "dropout" => o with { Dropout = Num() },
             "weight-decay" or "wd" => o with { WeightDecay = Num() },
             "epochs" => o with { Epochs = (int)Num() },

@@ -20,11 +20,11 @@ internal static class TrainCommand
             Example: pipeline train --cache cache --out head
             Example: pipeline train --cache cache --out head --sweep "lr=1e-3,3e-4 hidden=0,256 dropout=0.2,0.5"
             """);
-        Compose.Add(command, [Cache, Val, Out, .. HeadTrainingOptions.All, .. SharedOptions.Output]);
+        Compose.Add(command, [Cache, Val, Out, .. TrainOptionGroup.All, .. SharedOptions.Output]);
         command.SetAction(r =>
         {
             bool json = r.GetValue(SharedOptions.Json);
-            var result = HeadTraining.Run(r.GetValue(Cache)!, r.GetValue(Val), r.GetValue(Out)!, r, r.GetValue(SharedOptions.Quiet) || json);
+            var result = TrainingOutput.Run(r.GetValue(Cache)!, r.GetValue(Val), r.GetValue(Out)!, r, r.GetValue(SharedOptions.Quiet) || json);
             if (json)
             {
                 Output.WriteJson(result);

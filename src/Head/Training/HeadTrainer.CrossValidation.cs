@@ -121,10 +121,10 @@ internal static partial class HeadTrainer
         return new TrainedHead(fit.Model, train.Manifest, refit, fit.History, fit.BestEpoch, (cv?.Seconds ?? 0) + total.Elapsed.TotalSeconds)
         {
             TrainFlops = (cv?.Flops ?? 0) + fit.Flops,
-            ViewsPerImage = options.AllViews ? images.Max(v => v.Length) : 1,
+            ViewsPerEpoch = options.AllViews ? images.Max(v => v.Length) : 1,
             ViewsCached = images.Max(v => v.Length),
-            TrainImagesCount = images.Length,
-            CrossValidated = cv,
+            TrainImages = images.Length,
+            CrossValidation = cv,
         };
     }
 

@@ -23,7 +23,7 @@ internal static partial class HeadTrainer
         return new TrainedHead(fit.Model, train.Manifest, options, fit.History, fit.BestEpoch, total.Elapsed.TotalSeconds)
         {
             TrainFlops = fit.Flops,
-            ViewsPerImage = options.AllViews ? views.Max(v => v.Length) : 1,
+            ViewsPerEpoch = options.AllViews ? views.Max(v => v.Length) : 1,
             ViewsCached = views.Max(v => v.Length),
         };
     }

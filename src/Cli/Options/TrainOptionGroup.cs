@@ -6,7 +6,7 @@ using Pipeline.Head;
 namespace Pipeline.Cli.Options;
 
 /// <summary>The head's hyper-parameters and how it is selected: train and run.</summary>
-internal static class HeadTrainingOptions
+internal static class TrainOptionGroup
 {
     private static readonly HeadOptions Defaults = new();
 

@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace Pipeline.Cli.Commands;
 
 /// <summary>Training (or a sweep) from the command line, shared by train and run.</summary>
-internal static class HeadTraining
+internal static class TrainingOutput
 {
     /// <summary>What train --json prints; ValLoss is the held-out loss (the training loss where nothing was held out); Gflops the dense layers' rate.</summary>
     public sealed record Result(string Head, int BestEpoch, double? ValAccuracy, double ValLoss, double Seconds, CrossValidation? CrossValidation, IReadOnlyList<SweepRow>? Sweep, double Gflops);
@@ -18,12 +18,12 @@ internal static class HeadTraining
     /// <summary>Trains through the library's entry point (its defaults are the CLI's), saves the head, prints what was chosen.</summary>
     public static Result Run(string cachePath, string? valPath, string outDir, System.CommandLine.ParseResult parsed, bool quiet)
     {
-        var baseline = Options.HeadTrainingOptions.Bind(parsed);
-        var grid = parsed.GetValue(Options.HeadTrainingOptions.Sweep) is { } sweep ? SweepGrid.Expand(sweep, baseline) : [baseline];
+        var baseline = Options.TrainOptionGroup.Bind(parsed);
+        var grid = parsed.GetValue(Options.TrainOptionGroup.Sweep) is { } sweep ? SweepGrid.Expand(sweep, baseline) : [baseline];
         var pipeline = new TransferLearning
         {
             Head = baseline,
-            Folds = parsed.GetValue(Options.HeadTrainingOptions.Folds),
+            Folds = parsed.GetValue(Options.TrainOptionGroup.Folds),
             Log = line => Console.Error.WriteLine(line),
             OnEpoch = quiet ? null : PrintEpoch(grid.Max(o => o.Epochs)),
         };
