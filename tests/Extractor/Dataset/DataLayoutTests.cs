@@ -52,7 +52,7 @@ public sealed class DataLayoutTests
     }
 
     [Theory]
-    [InlineData("--batch", "0", "--batch 0")]
+    [InlineData("--batch", "0", "--batch '0'")]
     [InlineData("--dtype", "int8", "--dtype 'int8'")]
     [InlineData("--backbone", "alexnet", "--backbone 'alexnet'")]
     [InlineData("--device", "tpu", "--device 'tpu'")]
