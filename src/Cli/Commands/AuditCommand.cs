@@ -9,6 +9,12 @@ internal static class AuditCommand
 {
     public static readonly Option<string> Cache = OptionValues.Text("--cache", "CACHE", "The cache to audit: a split root (train, validation, test) or one split.", required: true);
 
+    public static readonly Option<string?> Report = new("--report")
+    {
+        HelpName = "DIR",
+        Description = "Also write DIR/index.html: one self-contained page with a thumbnail of every suspect (label and predicted class), the duplicate groups side by side (leaks first) and the outliers.",
+    };
+
     public static readonly Option<int> Show = OptionValues.Int("--show", "N", "Rows of each list printed (--json prints every row).", 20, 1);
 
     public static Command Create()
@@ -17,7 +23,7 @@ internal static class AuditCommand
             Audit a dataset from its cached features: label suspects (out-of-fold), near-duplicate groups (leaks between splits first) and outliers.
             Example: pipeline audit --cache work/cache --json > audit.json
             """);
-        Compose.Add(command, [Cache, Show, TrainOptionGroup.Folds, TrainOptionGroup.HeadDevice, SharedOptions.Seed, SharedOptions.Json]);
+        Compose.Add(command, [Cache, Report, Show, TrainOptionGroup.Folds, TrainOptionGroup.HeadDevice, SharedOptions.Seed, SharedOptions.Json]);
         command.SetAction(r =>
         {
             var pipeline = new TransferLearning
@@ -26,7 +32,13 @@ internal static class AuditCommand
                 Folds = r.GetValue(TrainOptionGroup.Folds),
                 Log = line => Console.Error.WriteLine(line),
             };
-            var report = pipeline.Audit(r.GetValue(Cache)!);
+            string cache = r.GetValue(Cache)!;
+            var report = pipeline.Audit(cache);
+            if (r.GetValue(Report) is { } dir)
+            {
+                Console.Error.WriteLine($"report: {Reports.AuditReportPage.Write(dir, report, Sources(cache), cache)}");
+            }
+
             if (r.GetValue(SharedOptions.Json))
             {
                 // Exactly the three lists, each most suspect first, paths as the manifest has them.
@@ -60,5 +72,19 @@ internal static class AuditCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Each split's image folder, as its cache manifest recorded it (the flat cache's under the empty name).</summary>
+    private static Dictionary<string, string?> Sources(string cache)
+    {
+        var splits = FeatureCache.TryReadSplitRoot(cache)?.Splits ?? [""];
+        var sources = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var split in splits)
+        {
+            var manifest = FeatureCache.ReadManifest(split.Length > 0 ? Path.Combine(cache, split) : cache);
+            sources[manifest.Split] = manifest.Source;
+        }
+
+        return sources;
     }
 }

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Pipeline.Extractor.Images;
+
+namespace Pipeline.Cli.Reports;
+
+/// <summary>
+/// <c>audit --report DIR</c>: one self-contained page (DIR/index.html, thumbnails inlined) in the style of the
+/// evaluation report: each label suspect with its label and the predicted class, the near-duplicate groups side by
+/// side (leaks first), and the outliers; each list most suspect first, as the JSON has it.
+/// </summary>
+internal static class AuditReportPage
+{
+    public const string FileName = "index.html";
+
+    /// <param name="sources">Each split's image folder (a cache manifest's Source), by split name.</param>
+    public static string Write(string dir, AuditReport report, IReadOnlyDictionary<string, string?> sources, string cacheDir)
+    {
+        Directory.CreateDirectory(dir);
+        var inv = CultureInfo.InvariantCulture;
+        var html = new StringBuilder();
+        html.Append("""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Audit report</title>
+            <style>
+            body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+            .cards { display: flex; flex-wrap: wrap; gap: 1rem; }
+            figure { margin: 0; width: 170px; font-size: .8rem; }
+            figure img { max-width: 160px; max-height: 160px; display: block; }
+            .group { display: flex; gap: .5rem; padding: .5rem; margin: .5rem 0; border: 1px solid #ccc; align-items: flex-start; }
+            .group.leak { border-color: #c00; background: #fff3f3; }
+            .missing { width: 160px; height: 120px; background: #eee; display: flex; align-items: center; justify-content: center; }
+            </style></head>
+            """);
+        html.Append(inv, $"<body data-images-loaded=\"\" data-images-broken=\"\"><h1>Audit of {Encode(cacheDir)}</h1>\n");
+        html.Append(inv, $"<p id=\"summary\" data-suspects=\"{report.LabelSuspects.Count}\" data-groups=\"{report.Duplicates.Count}\" data-leaks=\"{report.Duplicates.Count(d => d.Leak)}\" data-outliers=\"{report.Outliers.Count}\">");
+        html.Append(inv, $"{report.LabelSuspects.Count} label suspects, {report.Duplicates.Count} near-duplicate groups ({report.Duplicates.Count(d => d.Leak)} leaks between splits; cosine ≥ {report.DuplicateThreshold:R}), {report.Outliers.Count} outliers.</p>\n");
+
+        html.Append("<h2>Label suspects, most suspect first</h2>\n<div class=\"cards\" id=\"suspects\">\n");
+        foreach (var s in report.LabelSuspects)
+        {
+            html.Append(inv, $"<figure class=\"suspect\" data-label=\"{Encode(s.Label)}\" data-predicted=\"{Encode(s.Predicted)}\" data-score=\"{s.Score:R}\">{Picture(sources, s.Split, s.Path)}");
+            html.Append(inv, $"<figcaption>{Encode(Named(s.Split, s.Path))}<br>filed as <b>{Encode(s.Label)}</b>, looks like <b>{Encode(s.Predicted)}</b> (p(label) {s.Score:F3})</figcaption></figure>\n");
+        }
+
+        html.Append("</div>\n<h2>Near-duplicates, leaks between splits first</h2>\n<div id=\"duplicates\">\n");
+        foreach (var g in report.Duplicates)
+        {
+            html.Append(inv, $"<div class=\"group{(g.Leak ? " leak" : "")}\" data-leak=\"{(g.Leak ? "true" : "false")}\" data-size=\"{g.Items.Count}\"><b>{(g.Leak ? "LEAK " : "")}{g.Similarity:F3}</b>");
+            foreach (var item in g.Items)
+            {
+                html.Append(inv, $"<figure>{Picture(sources, item.Split, item.Path)}<figcaption>{Encode(Named(item.Split, item.Path))}</figcaption></figure>");
+            }
+
+            html.Append("</div>\n");
+        }
+
+        html.Append("</div>\n<h2>Outliers, farthest first</h2>\n<div class=\"cards\" id=\"outliers\">\n");
+        foreach (var o in report.Outliers)
+        {
+            html.Append(inv, $"<figure class=\"outlier\" data-score=\"{o.Score:R}\">{Picture(sources, o.Split, o.Path)}<figcaption>{Encode(Named(o.Split, o.Path))}<br>{o.Score:F2} deviations from the nearest class</figcaption></figure>\n");
+        }
+
+        html.Append("""
+            </div>
+            <script>
+            window.addEventListener('load', () => {
+              const images = [...document.querySelectorAll('figure img')];
+              document.body.dataset.imagesLoaded = images.filter(i => i.complete && i.naturalWidth > 0).length;
+              document.body.dataset.imagesBroken = images.filter(i => !(i.complete && i.naturalWidth > 0)).length;
+            });
+            </script>
+            </body></html>
+            """);
+        string file = Path.Combine(dir, FileName);
+        AtomicFile.Write(file, Encoding.UTF8.GetBytes(html.ToString()));
+        return file;
+    }
+
+    private static string Named(string split, string path) => split.Length > 0 ? $"{split}/{path}" : path;
+
+    private static string Picture(IReadOnlyDictionary<string, string?> sources, string split, string path)
+    {
+        string file = sources.GetValueOrDefault(split) is { } root ? Path.Combine(root, path) : path;
+        var jpeg = Thumbnail.Jpeg(file);
+        return jpeg is null ? "<div class=\"missing\">image not found</div>" : $"<img alt=\"{Encode(path)}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(jpeg)}\">";
+    }
+
+    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+}
