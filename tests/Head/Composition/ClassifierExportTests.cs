@@ -26,20 +26,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         string onnx = tmp.Sub("classifier.onnx");
         ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest), onnx);
 
-        var files = new List<string>();
-        var pixels = new byte[12 * 224 * 224 * 3];
-        for (int i = 0; i < 12; i++)
-        {
-            string cls = i % 2 == 0 ? "cat" : "dog";
-            // A 224×224 PNG, so predict's resize is the identity and both sides see the same pixels.
-            string png = BadImages.Reencode(TestPaths.Photo("test", cls, 4001 + i), tmp.Sub($"{cls}{i}.png"), "PNG", 224, 224);
-            files.Add(png);
-            var image = BadImages.DecodeFull(png);
-            for (int p = 0; p < 224 * 224; p++)
-            {
-                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * 224 * 224 * 3) + (p * 3), 3));
-            }
-        }
+        var (files, pixels) = TestPhotosAt224(tmp, 12);
 
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
@@ -125,6 +112,29 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         Assert.True(fromOpenCv.Zip(expected, (a, b) => Math.Abs(a - b)).Max() < 1e-3, "OpenCV DNN vs predict");
     }
 
+    /// <summary>
+    /// <paramref name="n"/> test photos, cats and dogs alternating, as 224×224 PNGs (so predict's resize is the
+    /// identity and every runtime sees the same pixels) and as one (n, 224, 224, 3) uint8 RGB buffer.
+    /// </summary>
+    private static (List<string> Files, byte[] Pixels) TestPhotosAt224(TempDir tmp, int n)
+    {
+        var files = new List<string>();
+        var pixels = new byte[n * 224 * 224 * 3];
+        for (int i = 0; i < n; i++)
+        {
+            string cls = i % 2 == 0 ? "cat" : "dog";
+            string png = BadImages.Reencode(TestPaths.Photo("test", cls, 4001 + i), tmp.Sub($"{cls}{i}.png"), "PNG", 224, 224);
+            files.Add(png);
+            var image = BadImages.DecodeFull(png);
+            for (int p = 0; p < 224 * 224; p++)
+            {
+                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * 224 * 224 * 3) + (p * 3), 3));
+            }
+        }
+
+        return (files, pixels);
+    }
+
     internal static float[] OpenCvProbabilities(string onnx, string pixels, int n, int h, int w)
     {
         var r = Python.Run("""
@@ -158,19 +168,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest), onnx);
 
         const int n = 20;
-        var files = new List<string>();
-        var pixels = new byte[n * 224 * 224 * 3];
-        for (int i = 0; i < n; i++)
-        {
-            string cls = i % 2 == 0 ? "cat" : "dog";
-            string png = BadImages.Reencode(TestPaths.Photo("test", cls, 4001 + i), tmp.Sub($"{cls}{i}.png"), "PNG", 224, 224);
-            files.Add(png);
-            var image = BadImages.DecodeFull(png);
-            for (int p = 0; p < 224 * 224; p++)
-            {
-                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * 224 * 224 * 3) + (p * 3), 3));
-            }
-        }
+        var (files, pixels) = TestPhotosAt224(tmp, n);
 
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
