@@ -8,9 +8,9 @@ public sealed class OptionDeclarationTests
 {
     /// <summary>
     /// Names whose meaning is each command's own, so each command declares its own option: where its
-    /// output goes, which cache, data or source (--from) it reads, and the synthetic model's weight seed.
+    /// output goes (--out, and the page --report writes, which differs per command), which cache, data or source (--from) it reads, and the synthetic model's weight seed.
     /// </summary>
-    private static readonly HashSet<string> PerCommand = ["--out", "--cache", "--data", "--in", "--from", "--seed"];
+    private static readonly HashSet<string> PerCommand = ["--out", "--report", "--cache", "--data", "--in", "--from", "--seed"];
 
     [Fact]
     public void NoOptionNameIsDeclaredTwiceExceptACommandsOwnPaths()
