@@ -23,10 +23,10 @@ internal static class BackboneOptions
         text => SettingNames.Parse<PreprocessMode>("preprocess", text));
 
     public static readonly Option<float[]?> Mean = OptionValues.Parsed<float[]?>("--mean", "A,B,C",
-        "Per-channel means (model channel order, after --scale) instead of the mode's.", text => Floats("mean", text));
+        "Per-channel means (model channel order, after --scale) instead of the mode's.", text => SettingNames.ChannelValues("mean", text));
 
     public static readonly Option<float[]?> Std = OptionValues.Parsed<float[]?>("--std", "A,B,C",
-        "Per-channel standard deviations instead of the mode's.", text => Floats("std", text));
+        "Per-channel standard deviations instead of the mode's.", text => SettingNames.ChannelValues("std", text));
 
     public static readonly Option<float?> Scale = OptionValues.Parsed<float?>("--scale", "S",
         "What each 0-255 pixel is multiplied by first, instead of the mode's (1/255 = 0.00392156862745098, 1).",
@@ -83,18 +83,4 @@ internal static class BackboneOptions
 
     private static float[]? Given(float[]? values) => values is { Length: > 0 } ? values : null;
 
-    private static float[] Floats(string setting, string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var values = new float[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
-            {
-                throw new InvalidSettingException(setting, text, "three numbers, one per channel, such as 0.5,0.5,0.5");
-            }
-        }
-
-        return values.Length == 3 ? values : throw new InvalidSettingException(setting, text, "three numbers, one per channel, such as 0.5,0.5,0.5");
-    }
 }

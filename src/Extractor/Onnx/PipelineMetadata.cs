@@ -61,8 +61,8 @@ internal sealed record PipelineMetadata
             Channels = Parse(ChannelsKey, t => SettingNames.Parse<ColorOrder>(ChannelsKey, t)),
             Pool = Parse(PoolKey, t => SettingNames.Parse<Pooling>(PoolKey, t)),
             Scale = Parse(ScaleKey, t => float.Parse(t, CultureInfo.InvariantCulture)),
-            Mean = props.TryGetValue(MeanKey, out var mean) ? Floats(mean, MeanKey, file) : null,
-            Std = props.TryGetValue(StdKey, out var std) ? Floats(std, StdKey, file) : null,
+            Mean = props.TryGetValue(MeanKey, out var mean) ? ChannelValues(MeanKey, mean, file) : null,
+            Std = props.TryGetValue(StdKey, out var std) ? ChannelValues(StdKey, std, file) : null,
             FeatureTensor = props.GetValueOrDefault(FeatureTensorKey),
         };
     }
@@ -101,23 +101,16 @@ internal sealed record PipelineMetadata
         Preprocess = spec.Preprocess, Mean = spec.Mean, Std = spec.Std, Scale = spec.Scale, Channels = spec.Channels, Pool = spec.Pool, FeatureTensor = featureTensor,
     };
 
-    private static float[] Floats(string text, string key, string file)
+    /// <summary>A metadata mean or std in the one channel-values grammar; a value that does not parse names the key and the file.</summary>
+    private static float[] ChannelValues(string key, string text, string file)
     {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var values = new float[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
+        try
         {
-            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
-            {
-                throw new ModelFileException(file, $"metadata {key} '{text}' is not a list of numbers", "fix or remove that metadata key");
-            }
+            return SettingNames.ChannelValues(key, text);
         }
-
-        if (values.Length != 3)
+        catch (InvalidSettingException e)
         {
-            throw new ModelFileException(file, $"metadata {key} '{text}' has {values.Length} values, not one per channel (3)", "fix or remove that metadata key");
+            throw new ModelFileException(file, $"metadata {key} '{text}' is not {e.Expected}", "fix or remove that metadata key");
         }
-
-        return values;
     }
 }

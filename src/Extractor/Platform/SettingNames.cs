@@ -31,4 +31,21 @@ internal static class SettingNames
 
         throw new InvalidSettingException(setting, text, Choices<T>());
     }
+
+    /// <summary>One number per channel, "a,b,c" (invariant culture, finite): the grammar of mean and std values, as flags and model metadata write them.</summary>
+    public static float[] ChannelValues(string setting, string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
+            {
+                values = [];
+                break;
+            }
+        }
+
+        return values.Length == 3 ? values : throw new InvalidSettingException(setting, text, "three numbers, one per channel, such as 0.5,0.5,0.5");
+    }
 }
