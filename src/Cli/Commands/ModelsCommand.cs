@@ -11,6 +11,7 @@ internal static class ModelsCommand
         models.Add(CutCommand.Create());
         models.Add(SynthCommand.Create());
         models.Add(ModelInfoCommand.Create());
+        models.Add(QuantizeCommand.Create());
         return models;
     }
 }

@@ -96,7 +96,7 @@ internal sealed partial class Backbone
         }
 
         OnnxGraph.MakeBatchDynamic(model);
-        var preprocessing = ChoosePreprocessing(preset, spec, meta, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? ResizeMode.Squash };
+        var preprocessing = ChoosePreprocessing(preset, spec, meta, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? meta.Resize ?? ResizeMode.Squash };
         float[]? meanImage = null;
         if (preset?.MeanImageFile is { } meanFile)
         {

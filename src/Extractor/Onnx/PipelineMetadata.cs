@@ -8,7 +8,8 @@ namespace Pipeline.Extractor.Onnx;
 /// every model this tool writes carries (cut, synth, the exported classifier):
 /// <c>pipeline.preprocess</c> (caffe, tf, torch, imagenet or unit), <c>pipeline.mean</c> and <c>pipeline.std</c>
 /// ("a,b,c", model channel order), <c>pipeline.scale</c>, <c>pipeline.channels</c> (rgb or bgr),
-/// <c>pipeline.feature_tensor</c> and <c>pipeline.pool</c> (flatten, avg or max).
+/// <c>pipeline.resize</c> (squash or crop), <c>pipeline.feature_tensor</c> and <c>pipeline.pool</c> (flatten, avg or max);
+/// a quantized model adds <c>pipeline.quantization</c> (how it was made, for people: the tool reads nothing from it).
 /// </summary>
 internal sealed record PipelineMetadata
 {
@@ -19,6 +20,8 @@ internal sealed record PipelineMetadata
     public const string ChannelsKey = "pipeline.channels";
     public const string FeatureTensorKey = "pipeline.feature_tensor";
     public const string PoolKey = "pipeline.pool";
+    public const string ResizeKey = "pipeline.resize";
+    public const string QuantizationKey = "pipeline.quantization";
 
     public PreprocessMode? Preprocess { get; init; }
 
@@ -33,6 +36,11 @@ internal sealed record PipelineMetadata
     public string? FeatureTensor { get; init; }
 
     public Pooling? Pool { get; init; }
+
+    public ResizeMode? Resize { get; init; }
+
+    /// <summary>How a quantized model was made (scheme, calibration images); a record for people.</summary>
+    public string? Quantization { get; init; }
 
     /// <summary>The keys present in <paramref name="model"/>; a value that does not parse is refused naming the key and the file.</summary>
     public static PipelineMetadata Read(ModelProto model, string file)
@@ -60,10 +68,12 @@ internal sealed record PipelineMetadata
             Preprocess = Parse(PreprocessKey, t => SettingNames.Parse<PreprocessMode>(PreprocessKey, t)),
             Channels = Parse(ChannelsKey, t => SettingNames.Parse<ColorOrder>(ChannelsKey, t)),
             Pool = Parse(PoolKey, t => SettingNames.Parse<Pooling>(PoolKey, t)),
+            Resize = Parse(ResizeKey, t => SettingNames.Parse<ResizeMode>(ResizeKey, t)),
             Scale = Parse(ScaleKey, t => float.Parse(t, CultureInfo.InvariantCulture)),
             Mean = props.TryGetValue(MeanKey, out var mean) ? ChannelValues(MeanKey, mean, file) : null,
             Std = props.TryGetValue(StdKey, out var std) ? ChannelValues(StdKey, std, file) : null,
             FeatureTensor = props.GetValueOrDefault(FeatureTensorKey),
+            Quantization = props.GetValueOrDefault(QuantizationKey),
         };
     }
 
@@ -80,6 +90,8 @@ internal sealed record PipelineMetadata
             [ChannelsKey] = Channels is { } c ? SettingNames.Of(c) : null,
             [FeatureTensorKey] = FeatureTensor,
             [PoolKey] = Pool is { } pl ? SettingNames.Of(pl) : null,
+            [ResizeKey] = Resize is { } r ? SettingNames.Of(r) : null,
+            [QuantizationKey] = Quantization,
         };
         foreach (var (key, value) in values)
         {
@@ -99,6 +111,15 @@ internal sealed record PipelineMetadata
     public static PipelineMetadata Of(BackboneSpec spec, string? featureTensor) => new()
     {
         Preprocess = spec.Preprocess, Mean = spec.Mean, Std = spec.Std, Scale = spec.Scale, Channels = spec.Channels, Pool = spec.Pool, FeatureTensor = featureTensor,
+    };
+
+    /// <summary>
+    /// The values of a backbone's preprocessing itself (no mode name: mean, std, scale, channel order, resize), for a model
+    /// the tool writes from a backbone it ran; a per-pixel mean image cannot be written as keys, so that model must carry it in its graph.
+    /// </summary>
+    public static PipelineMetadata Of(Preprocessing p, string featureTensor, Pooling? pool = null) => new()
+    {
+        Mean = p.Mean, Std = p.Std, Scale = p.Scale, Channels = p.ColorOrder, Resize = p.Resize, FeatureTensor = featureTensor, Pool = pool,
     };
 
     /// <summary>A metadata mean or std in the one channel-values grammar; a value that does not parse names the key and the file.</summary>

@@ -15,7 +15,7 @@ internal static class HeadBackbone
     /// <param name="threads">ONNX Runtime threads (0: from the cores).</param>
     public static BackboneSpec Spec(HeadManifest head, string? backbone = null, string? model = null, DeviceRequest device = default, int threads = 0) => new()
     {
-        Backbone = backbone ?? head.Backbone.Name,
+        Backbone = backbone ?? OwnBackbone(head),
         Model = model,
         Resize = head.Preprocessing.Resize,
         Expected = head.Preprocessing,
@@ -24,6 +24,12 @@ internal static class HeadBackbone
         Device = device,
         Threads = threads,
     };
+
+    /// <summary>The head's preset by name; a plain .onnx file the head names but does not carry must be given.</summary>
+    private static string OwnBackbone(HeadManifest head) =>
+        BackbonePreset.Find(head.Backbone.Name) is not null ? head.Backbone.Name
+            : throw InvalidSettingException.Missing("backbone", $"the head was trained on features of '{head.Backbone.File}' (sha256 {head.Backbone.Sha256[..12]}), a model file it names but does not carry",
+                $"the path of that {head.Backbone.File}");
 
     /// <summary>Refuses a backbone that does not compute the head's feature space.</summary>
     public static void Check(HeadManifest head, FeatureSpace backbone, string file)

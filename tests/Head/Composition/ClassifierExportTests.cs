@@ -116,7 +116,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
     /// <paramref name="n"/> test photos, cats and dogs alternating, as 224×224 PNGs (so predict's resize is the
     /// identity and every runtime sees the same pixels) and as one (n, 224, 224, 3) uint8 RGB buffer.
     /// </summary>
-    private static (List<string> Files, byte[] Pixels) TestPhotosAt224(TempDir tmp, int n)
+    internal static (List<string> Files, byte[] Pixels) TestPhotosAt224(TempDir tmp, int n)
     {
         var files = new List<string>();
         var pixels = new byte[n * 224 * 224 * 3];
