@@ -73,6 +73,53 @@ internal static class SynthModels
         return b.Build("tiny-cnn-synthetic");
     }
 
+    /// <summary>
+    /// MobileNetV2's building blocks at toy width, as Keras and torchvision export them: a stride-2 stem, ReLU6 as
+    /// Clip(0, 6), depthwise 3×3 convolutions (group = channels), an inverted residual with its Add, the last
+    /// feature map <c>out_relu</c> (N, 64, H/4, W/4), a global average pool and a 1×1 Conv classifier (10 classes),
+    /// Flatten, Softmax. Input <c>input</c> (N, 3, size, size), [-1, 1] as Keras' <c>tf</c> mode gives.
+    /// </summary>
+    public static ModelProto MobileNetLike(int seed, int size = 64)
+    {
+        var b = new GraphBuilder(seed) { BiasStd = 0.05 };
+        string x = b.Input("input", [3, size, size]);
+        x = b.Relu6(b.Conv(x, 3, 16, 3, 1, "stem", stride: 2));
+        x = b.Relu6(b.Conv(x, 16, 16, 3, 1, "dw1", group: 16));
+        x = b.Conv(x, 16, 24, 1, 0, "project1", stride: 1);
+        string expand = b.Relu6(b.Conv(x, 24, 72, 1, 0, "expand2"));
+        string dw = b.Relu6(b.Conv(expand, 72, 72, 3, 1, "dw2", group: 72));
+        string project = b.Conv(dw, 72, 24, 1, 0, "project2");
+        x = b.Add(x, project, "block2_add");
+        x = b.Conv(x, 24, 64, 3, 1, "last_conv", stride: 2);
+        x = b.Relu6(x, "out_relu");
+        x = b.GlobalAveragePool(x, "global_pool");
+        x = b.Conv(x, 64, 10, 1, 0, "classifier_conv");
+        x = b.Softmax(b.Flatten(x), "probabilities");
+        b.Output(x, [10]);
+        return b.Build("mobilenet-like-synthetic");
+    }
+
+    /// <summary>
+    /// SqueezeNet 1.1's shape at toy width: a stride-2 stem, a max-pool, two fire modules (a 1×1 squeeze, then 1×1
+    /// and 3×3 expands concatenated), Dropout, then the 1×1 Conv classifier on the map itself (no pool before it),
+    /// ReLU, a global average pool, Flatten, Softmax. The last feature map is <c>fire3_concat</c> (N, 32, H/4, W/4).
+    /// Input <c>data</c> (N, 3, size, size).
+    /// </summary>
+    public static ModelProto SqueezeNetLike(int seed, int size = 64)
+    {
+        var b = new GraphBuilder(seed) { BiasStd = 0.05 };
+        string x = b.Input("data", [3, size, size]);
+        x = b.MaxPool(b.Relu(b.Conv(x, 3, 16, 3, 1, "conv1", stride: 2)), "pool1");
+        x = b.Fire(x, 16, 8, 16, "fire2");
+        x = b.Fire(x, 32, 8, 16, "fire3");
+        x = b.Dropout(x, "drop9");
+        x = b.Relu(b.Conv(x, 32, 10, 1, 0, "conv10"));
+        x = b.GlobalAveragePool(x, "pool10");
+        x = b.Softmax(b.Flatten(x), "prob");
+        b.Output(x, [10]);
+        return b.Build("squeezenet-like-synthetic");
+    }
+
     public static void Save(ModelProto model, string path) => AtomicFile.Write(path, model.ToByteArray());
 
     private sealed class GraphBuilder(int seed)
@@ -80,6 +127,9 @@ internal static class SynthModels
         private readonly GraphProto _graph = new() { Name = "synthetic" };
         private readonly Random _random = new(seed);
         private int _n;
+
+        /// <summary>Spread of the convolution biases (0: zero, as the VGG16 and tiny models have).</summary>
+        public double BiasStd { get; init; }
 
         public string Input(string name, long[] chw)
         {
@@ -89,11 +139,38 @@ internal static class SynthModels
 
         public void Output(string name, long[] dims) => _graph.Output.Add(Value(name, dims));
 
-        public string Conv(string x, int cin, int cout, int k, int pad, string name)
+        public string Conv(string x, int cin, int cout, int k, int pad, string name, int stride = 1, int group = 1)
         {
-            string w = Init($"{name}_W", [cout, cin, k, k], Math.Sqrt(2.0 / (cin * k * k)));
-            string bias = Init($"{name}_B", [cout], 0);
-            return Node("Conv", [x, w, bias], name, ("kernel_shape", [k, k]), ("pads", [pad, pad, pad, pad]), ("strides", [1, 1]));
+            string w = Init($"{name}_W", [cout, cin / group, k, k], Math.Sqrt(2.0 / (cin / group * k * k)));
+            string bias = Init($"{name}_B", [cout], BiasStd);
+            return group == 1
+                ? Node("Conv", [x, w, bias], name, ("kernel_shape", [k, k]), ("pads", [pad, pad, pad, pad]), ("strides", [stride, stride]))
+                : OnnxBuilder.Node(_graph.Node, "Conv", [x, w, bias], name, ("kernel_shape", new long[] { k, k }), ("pads", new long[] { pad, pad, pad, pad }), ("strides", new long[] { stride, stride }), ("group", (long)group));
+        }
+
+        /// <summary>ReLU6 as exporters write it: Clip with constant 0 and 6 inputs.</summary>
+        public string Relu6(string x, string? name = null)
+        {
+            if (!_graph.Initializer.Any(t => t.Name == "relu6_min"))
+            {
+                _graph.Initializer.Add(OnnxBuilder.FloatTensor("relu6_min", [0f], []));
+                _graph.Initializer.Add(OnnxBuilder.FloatTensor("relu6_max", [6f], []));
+            }
+
+            return OnnxBuilder.Node(_graph.Node, "Clip", [x, "relu6_min", "relu6_max"], name ?? $"relu6_{++_n}");
+        }
+
+        public string Add(string a, string b, string name) => OnnxBuilder.Node(_graph.Node, "Add", [a, b], name);
+
+        public string Dropout(string x, string name) => OnnxBuilder.Node(_graph.Node, "Dropout", [x], name);
+
+        /// <summary>A SqueezeNet fire module: squeeze 1×1, then expand 1×1 and 3×3 side by side, concatenated on channels.</summary>
+        public string Fire(string x, int cin, int squeeze, int expand, string name)
+        {
+            string s = Relu(Conv(x, cin, squeeze, 1, 0, $"{name}_squeeze1x1"));
+            string e1 = Relu(Conv(s, squeeze, expand, 1, 0, $"{name}_expand1x1"));
+            string e3 = Relu(Conv(s, squeeze, expand, 3, 1, $"{name}_expand3x3"));
+            return OnnxBuilder.Node(_graph.Node, "Concat", [e1, e3], $"{name}_concat", ("axis", 1L));
         }
 
         public string Gemm(string x, int cin, int cout, string name)

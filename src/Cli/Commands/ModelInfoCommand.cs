@@ -20,11 +20,23 @@ internal static class ModelInfoCommand
             var s = OnnxTools.Describe(r.GetValue(File)!);
             Console.Out.WriteLine($"inputs:  {string.Join(", ", s.Inputs)}");
             Console.Out.WriteLine($"outputs: {string.Join(", ", s.Outputs)}");
-            Console.Out.WriteLine($"pooling tensors (cut candidates): {string.Join(", ", s.PoolTensors)}");
+            Console.Out.WriteLine("cut points (models cut --at TENSOR; extract on the full model cuts at the last feature map itself):");
+            foreach (var c in s.CutPoints)
+            {
+                Console.Out.WriteLine($"  {Label(c.Kind),-18} {c.Tensor}  ({c.Note})");
+            }
+
             Console.Out.WriteLine($"operators: {string.Join(", ", s.Operators)}");
             Console.Out.WriteLine($"{s.Parameters / 1e6:F1} M parameters{(double.IsNaN(s.Gflops) ? "" : $", {s.Gflops:F2} GFLOPs/image")}{(s.Synthetic ? " [synthetic: random weights]" : "")}");
             return 0;
         });
         return command;
     }
+
+    private static string Label(CutKind kind) => kind switch
+    {
+        CutKind.LastFeatureMap => "last feature map",
+        CutKind.GlobalPool => "global pool",
+        _ => "penultimate",
+    };
 }

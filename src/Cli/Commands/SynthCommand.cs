@@ -8,7 +8,7 @@ namespace Pipeline.Cli.Commands;
 /// <summary><c>models synth</c>: a backbone with random weights, marked synthetic.</summary>
 internal static class SynthCommand
 {
-    public static readonly Argument<string> Kind = new("KIND") { Description = "vgg16 (VGG16's conv base) or tiny (a small CNN for tests)." };
+    public static readonly Argument<string> Kind = new("KIND") { Description = "vgg16 (VGG16's conv base), tiny (a small CNN for tests), mobilenet-like or squeezenet-like (full classifiers with their real operators, at toy width)." };
 
     public static readonly Option<string> Out = OptionValues.Text("--out", "FILE", "The model file to write.", required: true);
 
@@ -25,12 +25,18 @@ internal static class SynthCommand
             """);
         command.Add(Kind);
         Compose.Add(command, [Out, Seed, Classifier]);
-        Kind.AcceptOnlyFromAmong("vgg16", "tiny");
+        Kind.AcceptOnlyFromAmong("vgg16", "tiny", "mobilenet-like", "squeezenet-like");
         command.SetAction(r =>
         {
             int seed = r.GetValue(Seed);
             string outFile = r.GetValue(Out)!;
-            var model = r.GetValue(Kind) == "vgg16" ? SynthModels.Vgg16(seed, r.GetValue(Classifier)) : SynthModels.TinyCnn(seed);
+            var model = r.GetValue(Kind) switch
+            {
+                "vgg16" => SynthModels.Vgg16(seed, r.GetValue(Classifier)),
+                "mobilenet-like" => SynthModels.MobileNetLike(seed),
+                "squeezenet-like" => SynthModels.SqueezeNetLike(seed),
+                _ => SynthModels.TinyCnn(seed),
+            };
             SynthModels.Save(model, outFile);
             var s = OnnxTools.Describe(outFile);
             Console.Out.WriteLine($"{outFile}: {s.Parameters / 1e6:F1} M parameters, {s.Gflops:F1} GFLOPs/image, input {s.Inputs[0]}, output {s.Outputs[0]} [synthetic: random weights, seed {seed}]");

@@ -26,7 +26,7 @@ internal sealed partial class Backbone
     private static Backbone LoadAsSpecified(BackboneSpec spec, Action<string>? info)
     {
         _ = OrtSetup.Environment;
-        var graph = Prepare(spec);
+        var graph = Prepare(spec, info);
         var (options, device, cuda) = CreateOptions(spec, info);
         var model = spec.Precision != Precision.Fp16 ? graph.Model : cuda ? Float16Graph.Convert(graph.Model) : Float16Graph.Emulate(graph.Model);
         if (spec.Precision == Precision.Tf32 && !cuda)
@@ -68,7 +68,7 @@ internal sealed partial class Backbone
     /// The graph as it will run: cut at the feature tensor, batch made dynamic; with its identity
     /// (file hash) and preprocessing. Used by <see cref="Load"/> and by the classifier export.
     /// </summary>
-    internal static PreparedGraph Prepare(BackboneSpec spec)
+    internal static PreparedGraph Prepare(BackboneSpec spec, Action<string>? info = null)
     {
         var (preset, file) = ResolveModel(spec);
         if (!File.Exists(file))
@@ -83,7 +83,7 @@ internal sealed partial class Backbone
         var input = OnnxGraph.RealInputs(model.Graph).FirstOrDefault()
             ?? throw new ModelFileException(file, "graph has no input", "use an image model");
         var meta = PipelineMetadata.Read(model, file);
-        string featureTensor = ChooseFeatureTensor(preset, model, meta, file);
+        string featureTensor = ChooseFeatureTensor(preset, model, meta, file, info);
         if (model.Graph.Output.Count != 1 || model.Graph.Output[0].Name != featureTensor)
         {
             model = OnnxGraph.Cut(model, featureTensor, file);
@@ -104,14 +104,14 @@ internal sealed partial class Backbone
             preprocessing = preprocessing with { MeanImageSha256 = Sha256.Hex(System.Runtime.InteropServices.MemoryMarshal.AsBytes(meanImage.AsSpan())) };
         }
 
-        var info = new BackboneInfo
+        var identity = new BackboneInfo
         {
             Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256.Hex(original),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
             Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision,
             Pool = pool is Pooling.Avg or Pooling.Max ? pool : null,
         };
-        return new PreparedGraph(model, file, input.Name, info, preprocessing, meanImage);
+        return new PreparedGraph(model, file, input.Name, identity, preprocessing, meanImage);
     }
 
     private static (BackbonePreset? Preset, string File) ResolveModel(BackboneSpec spec)
@@ -140,7 +140,7 @@ internal sealed partial class Backbone
         return (preset, ToolPath(preset.ModelFile));
     }
 
-    private static string ChooseFeatureTensor(BackbonePreset? preset, ModelProto model, PipelineMetadata meta, string file)
+    private static string ChooseFeatureTensor(BackbonePreset? preset, ModelProto model, PipelineMetadata meta, string file, Action<string>? info)
     {
         var names = OnnxGraph.TensorNames(model.Graph).ToHashSet(StringComparer.Ordinal);
         if (preset?.FeatureTensor is { } t && names.Contains(t))
@@ -168,6 +168,13 @@ internal sealed partial class Backbone
         if (preset?.FeatureTensor is { } missing)
         {
             Throw.BadModel(file, $"has no tensor '{missing}' that the {preset.Name} preset reads", "use the model file this preset expects");
+        }
+
+        if (preset is null && CutPoints.Classifier(model) is { } classifier && CutPoints.Find(model).FirstOrDefault(c => c.Kind == CutKind.LastFeatureMap) is { } map)
+        {
+            // A full classifier: Keras' include_top=False, the last feature map before it.
+            info?.Invoke($"features: '{Path.GetFileName(file)}' ends in a classifier ({classifier.OpType} '{classifier.Name}'); reading the last feature map before it, '{map.Tensor}' ('models cut --at' another tensor to choose)");
+            return map.Tensor;
         }
 
         return model.Graph.Output[0].Name;

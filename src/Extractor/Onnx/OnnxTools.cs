@@ -26,7 +26,7 @@ internal static class OnnxTools
         static string Shape(ValueInfoProto v) => string.Join("x", v.Type?.TensorType?.Shape?.Dim.Select(d => d.DimParam.Length > 0 ? d.DimParam : d.DimValue.ToString(System.Globalization.CultureInfo.InvariantCulture)) ?? []);
         var input = OnnxGraph.RealInputs(g).First();
         long parameters = g.Initializer.Sum(t => t.Dims.Aggregate(1L, (a, b) => a * b));
-        var dims = input.Type.TensorType.Shape.Dim.Select(d => d.DimValue > 0 ? d.DimValue : 1).ToArray();
+        var dims = input.Type.TensorType.Shape.Dim.Select(d => d.DimValue > 0 ? d.DimValue : 224).ToArray();
         dims[0] = 1;
         return new ModelSummary(
             OnnxGraph.RealInputs(g).Select(i => $"{i.Name} {Shape(i)}").ToList(),
@@ -35,10 +35,42 @@ internal static class OnnxTools
             parameters,
             dims.Length == 4 && dims[1] == 3 ? OnnxFlops.Gflops(model, input.Name, dims) : double.NaN,
             OnnxGraph.IsSynthetic(model),
-            g.Node.Where(n => n.OpType is "MaxPool" or "AveragePool" or "GlobalAveragePool").Select(n => n.Output[0]).ToList());
+            CutPoints.Find(model).Select(c => c with { Note = Shapes(model, input.Name, dims).TryGetValue(c.Tensor, out var shape) ? $"{shape}; {c.Note}" : c.Note }).ToList());
+    }
+
+    /// <summary>The shape of each cut candidate for one image (ONNX Runtime runs the graph once on zeros); empty when it cannot run.</summary>
+    private static Dictionary<string, string> Shapes(ModelProto model, string input, long[] dims)
+    {
+        var shapes = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var probe = model.Clone();
+            var tensors = CutPoints.Find(model).Select(c => c.Tensor).Distinct().ToArray();
+            probe.Graph.Output.Clear();
+            foreach (var t in tensors)
+            {
+                probe.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+            }
+
+            _ = OrtSetup.Environment;
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(probe.ToByteArray());
+            using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[dims.Aggregate(1L, (a, b) => a * b)], dims);
+            using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+            using var outputs = session.Run(run, [input], [value], tensors);
+            for (int i = 0; i < tensors.Length; i++)
+            {
+                shapes[tensors[i]] = string.Join("x", outputs[i].GetTensorTypeAndShape().Shape.Skip(1));
+            }
+        }
+        catch (Exception e) when (e is Microsoft.ML.OnnxRuntime.OnnxRuntimeException or ArgumentException or InvalidOperationException)
+        {
+            // Shapes are a help for people; a graph that cannot run on zeros is still described.
+        }
+
+        return shapes;
     }
 }
 
 internal sealed record ModelSummary(
     IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyList<string> Operators, long Parameters, double Gflops, bool Synthetic,
-    IReadOnlyList<string> PoolTensors);
+    IReadOnlyList<CutPoint> CutPoints);

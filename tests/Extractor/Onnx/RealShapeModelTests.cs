@@ -1,0 +1,133 @@
+using Microsoft.ML.OnnxRuntime;
+using Pipeline.Extractor;
+using Pipeline.Extractor.Cache;
+using Pipeline.Head;
+using Pipeline.Head.Composition;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Extractor.Onnx;
+
+/// <summary>
+/// Models as users bring them, with the operators and endings of real ones (MobileNetV2: ReLU6 as Clip, depthwise
+/// convolutions, a 1×1 Conv classifier after the pool; SqueezeNet 1.1: fire modules, the classifier conv on the map
+/// itself with no pool before it). Made by <c>models synth</c> with random weights at toy width, so every number here
+/// is about the plumbing, never accuracy.
+/// </summary>
+public sealed class RealShapeModelTests
+{
+    /// <summary>
+    /// MobileNet-like, the whole way: models info lists its cuts (the last feature map out_relu, the pool, with shapes);
+    /// extract on the full classifier picks out_relu itself, says so, and gives the same rows as the model cut there with
+    /// --preprocess tf --pool avg (which then needs no flag); a head trained on them predicts, and its export runs in
+    /// ONNX Runtime with predict's probabilities; the cut model quantizes to int8 with every convolution, depthwise ones
+    /// included, an integer kernel and every ReLU6 folded into the uint8 ranges.
+    /// </summary>
+    [Fact]
+    public void MobileNetLikeRoundTripsThroughCutExtractTrainPredictExportAndInt8()
+    {
+        using var tmp = new TempDir();
+        string full = tmp.Sub("mobilenet.onnx"), cut = tmp.Sub("mobilenet-base.onnx");
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 6);
+        Ok(CliProcess.Run("models", "synth", "mobilenet-like", "--out", full, "--seed", "3"));
+
+        var info = Ok(CliProcess.Run("models", "info", full));
+        Assert.Matches(@"last feature map\s+out_relu\s+\(64x16x16;", info.Stdout);
+        Assert.Matches(@"global pool\s+global_pool\s+\(64x1x1;", info.Stdout);
+        Assert.Contains("1x1 Conv classifier 'classifier_conv'", info.Stdout);
+
+        Ok(CliProcess.Run("models", "cut", "--in", full, "--at", "out_relu", "--out", cut, "--preprocess", "tf", "--pool", "avg"));
+        Ok(CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("cut-cache"), "--backbone", cut, "--device", "cpu"));
+        var whole = Ok(CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("full-cache"), "--backbone", full, "--preprocess", "tf", "--device", "cpu"));
+        Assert.Contains("reading the last feature map before it, 'out_relu'", whole.Stderr);
+        Assert.Contains("global average pooling gives 64 features", whole.Stderr);
+        using (var a = FeatureCache.Open(tmp.Sub("cut-cache")))
+        using (var b = FeatureCache.Open(tmp.Sub("full-cache")))
+        {
+            Assert.Equal(64, a.FeatureLength);
+            Assert.Equal(a.Count, b.Count);
+            var (ra, rb) = (new float[64], new float[64]);
+            for (int r = 0; r < a.Count; r++)
+            {
+                a.ReadRow(r, ra);
+                b.ReadRow(r, rb);
+                Assert.Equal(ra, rb);
+            }
+        }
+
+        using var cache = FeatureCache.Open(tmp.Sub("cut-cache"));
+        using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu });
+        string onnx = tmp.Sub("classifier.onnx");
+        ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest, cut), onnx);
+        AssertExportMatchesPredict(tmp, head, cut, onnx, 64);
+
+        var quantize = Ok(CliProcess.Run("models", "quantize", "--backbone", cut, "--calibration", data, "--out", tmp.Sub("int8.onnx"), "--images", "8"));
+        Assert.Contains("runs 7 of 7 convolutions and matrix products as integer kernels", quantize.Stdout);
+        var model = global::Onnx.ModelProto.Parser.ParseFrom(File.ReadAllBytes(tmp.Sub("int8.onnx")));
+        Assert.DoesNotContain(model.Graph.Node, n => n.OpType == "Clip");
+        Ok(CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("int8-cache"), "--backbone", tmp.Sub("int8.onnx"), "--device", "cpu"));
+    }
+
+    /// <summary>
+    /// SqueezeNet-like: its classifier conv reads the fire modules' map directly, so info says there is no pool between;
+    /// extract on the full model picks that map and pools it (32 features, not the 8,192 flattened ones, which --pool
+    /// flatten still gives); the cut and pooled model exports and matches predict.
+    /// </summary>
+    [Fact]
+    public void SqueezeNetLikeIsCutAtItsMapAndPooled()
+    {
+        using var tmp = new TempDir();
+        string full = tmp.Sub("squeezenet.onnx");
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 4);
+        Ok(CliProcess.Run("models", "synth", "squeezenet-like", "--out", full, "--seed", "4"));
+        var info = Ok(CliProcess.Run("models", "info", full));
+        Assert.Matches(@"last feature map\s+fire3_concat\s+\(32x16x16; read by the 1x1 Conv classifier 'conv10' \(10x32x1x1\) directly: no pool between", info.Stdout);
+
+        var pooled = Ok(CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("avg"), "--backbone", full, "--preprocess", "torch", "--device", "cpu"));
+        Assert.Contains("'fire3_concat'", pooled.Stderr);
+        Ok(CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("flat"), "--backbone", full, "--preprocess", "torch", "--pool", "flatten", "--device", "cpu"));
+        using (var avg = FeatureCache.Open(tmp.Sub("avg")))
+        using (var flat = FeatureCache.Open(tmp.Sub("flat")))
+        {
+            Assert.Equal(32, avg.FeatureLength);
+            Assert.Equal(32 * 16 * 16, flat.FeatureLength);
+        }
+
+        using var cache = FeatureCache.Open(tmp.Sub("avg"));
+        using var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu });
+        string onnx = tmp.Sub("classifier.onnx");
+        ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest, full), onnx);
+        AssertExportMatchesPredict(tmp, head, full, onnx, 64);
+    }
+
+    private static CliProcess.Result Ok(CliProcess.Result r)
+    {
+        Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
+        return r;
+    }
+
+    private static void AssertExportMatchesPredict(TempDir tmp, TrainedHead head, string backbone, string onnx, int size)
+    {
+        const int n = 4;
+        var files = new List<string>();
+        var pixels = new byte[n * size * size * 3];
+        for (int i = 0; i < n; i++)
+        {
+            string png = BadImages.Reencode(TestPaths.Photo("test", i % 2 == 0 ? "cat" : "dog", 4001 + i), tmp.Sub($"p{i}.png"), "PNG", size, size);
+            files.Add(png);
+            var image = BadImages.DecodeFull(png);
+            for (int p = 0; p < size * size; p++)
+            {
+                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * size * size * 3) + (p * 3), 3));
+            }
+        }
+
+        using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, backbone, device: DeviceRequest.Cpu));
+        var (expected, skipped) = predictor.Probabilities(files);
+        Assert.All(skipped, s => Assert.Null(s));
+        using var session = new InferenceSession(onnx);
+        using var input = OrtValue.CreateTensorValueFromMemory(pixels, [n, size, size, 3]);
+        using var results = session.Run(new RunOptions(), ["image"], [input], ["probabilities"]);
+        var actual = results[0].GetTensorDataAsSpan<float>().ToArray();
+        Assert.True(actual.Zip(expected, (a, b) => Math.Abs(a - b)).Max() < 1e-4, "export vs predict");
+    }
+}
