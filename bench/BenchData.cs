@@ -23,6 +23,22 @@ internal static class BenchData
         return path;
     }
 
+    /// <summary>The embedded ResNet18 quantized to int8 (calibrated on 64 shared training photos), made once in the temp folder.</summary>
+    public static string QuantizedResNet18()
+    {
+        string path = Path.Combine(Path.GetTempPath(), "pipeline-bench-resnet18-int8.onnx");
+        if (!File.Exists(path))
+        {
+            Pipeline.Extractor.Backbones.Int8Quantizer.Run(new Pipeline.Extractor.Backbones.QuantizeOptions
+            {
+                Backbone = new Pipeline.Extractor.Backbones.BackboneSpec { Device = Pipeline.Extractor.Backbones.DeviceRequest.Cpu },
+                Calibration = Path.Combine(Photos, "train"), Output = path, Images = 64, Holdout = 0,
+            });
+        }
+
+        return path;
+    }
+
     /// <summary>A 4032×3024 quality-92 JPEG of the photo (what a phone writes), made once in the temp folder.</summary>
     public static string TwelveMegapixel(string photo)
     {

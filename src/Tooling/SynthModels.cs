@@ -46,10 +46,12 @@ internal static class SynthModels
         }
 
         int side = size / 32;
+        // Its contract, as the ONNX Model Zoo's VGG16 has it, in the tool's own metadata keys: --backbone FILE then needs no flag.
+        var contract = new PipelineMetadata { Preprocess = PreprocessMode.Torch, Resize = ResizeMode.Crop, FeatureTensor = Vgg16Pool5 };
         if (!withClassifier)
         {
             b.Output(x, [512, side, side]);
-            return b.Build("vgg16-synthetic-convbase");
+            return b.Build("vgg16-synthetic-convbase", contract);
         }
 
         x = b.Flatten(x);
@@ -57,8 +59,11 @@ internal static class SynthModels
         x = b.Relu(b.Gemm(x, 4096, 4096, "fc7"));
         x = b.Softmax(b.Gemm(x, 4096, 1000, "fc8"), "prob");
         b.Output(x, [1000]);
-        return b.Build("vgg16-synthetic-classifier");
+        return b.Build("vgg16-synthetic-classifier", contract);
     }
+
+    // The tiny, MobileNet-like and SqueezeNet-like models carry no pipeline.* keys on purpose: they stand in for
+    // files from elsewhere, which tests give their preprocessing as flags (or cut with it).
 
     /// <summary>A small CNN for fast unit tests: 3 convolutions to (N, 32, 1, 1) at 64×64.</summary>
     public static ModelProto TinyCnn(int seed, int size = 64)
@@ -190,7 +195,7 @@ internal static class SynthModels
 
         public string Softmax(string x, string name) => Node("Softmax", [x], name);
 
-        public ModelProto Build(string name)
+        public ModelProto Build(string name, PipelineMetadata? contract = null)
         {
             var model = new ModelProto
             {
@@ -203,6 +208,7 @@ internal static class SynthModels
             model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
             model.MetadataProps.Add(new StringStringEntryProto { Key = OnnxGraph.SyntheticKey, Value = "true" });
             model.MetadataProps.Add(new StringStringEntryProto { Key = "seed", Value = seed.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            contract?.WriteTo(model);
             return model;
         }
 

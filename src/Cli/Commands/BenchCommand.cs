@@ -12,9 +12,14 @@ internal static class BenchCommand
 {
     public static readonly Option<string> Data = OptionValues.Text("--data", "DIR", "Images to measure on (a dataset folder or any folder of images).", required: true);
 
-    public static readonly Option<int> ImageCount = OptionValues.Int("--images", "N", "Use at most N images.", 256, 1);
 
     public static readonly Option<int> Rounds = OptionValues.Int("--rounds", "N", "Alternating rounds of inference alone and end to end; medians are reported.", 3, 1, 100);
+
+    public static readonly Option<string?> Profile = new("--profile")
+    {
+        HelpName = "DIR",
+        Description = "Also write ONNX Runtime's per-operator profile to DIR/ort-profile.json and print where inference time goes (profiling slows it: its img/s are not for comparison).",
+    };
 
     public static readonly Option<string> From = OptionValues.Text("--from", "DIR", "Class-per-folder photos to copy from.", required: true);
 
@@ -76,7 +81,7 @@ internal static class BenchCommand
             Measure decode, inference alone and end-to-end extraction on your images and device; writes no cache.
             Example: pipeline bench --data ../shared/data/cats-vs-dogs-small/train --batch 32
             """);
-        Compose.Add(command, [Data, ImageCount, Rounds, .. BackboneOptions.Source, .. BackboneOptions.Runtime, SharedOptions.Json]);
+        Compose.Add(command, [Data, SharedOptions.Images, Rounds, Profile, .. BackboneOptions.Source, .. BackboneOptions.Runtime, SharedOptions.Json]);
         command.Add(Photos());
         command.Add(Cache());
         command.SetAction(r =>
@@ -87,19 +92,46 @@ internal static class BenchCommand
                 return ErrorReporter.Report($"--data '{data}': no such folder", "pass a folder of images", ExitCode.BadArgument);
             }
 
-            var files = Predictor.ExpandPaths([data]).Take(r.GetValue(ImageCount)).ToList();
+            var files = Predictor.ExpandPaths([data]).Take(r.GetValue(SharedOptions.Images)).ToList();
             if (files.Count == 0)
             {
                 return ErrorReporter.Report($"--data '{data}' holds no images", "pass a folder of .jpg/.png images", ExitCode.BadArgument);
             }
 
-            using var backbone = Backbone.Load(BackboneOptions.Bind(r), line => Console.Error.WriteLine(line));
+            string? profileDir = r.GetValue(Profile);
+            if (profileDir is not null)
+            {
+                Directory.CreateDirectory(profileDir);
+            }
+
+            var spec = BackboneOptions.Bind(r) with { ProfilePrefix = profileDir is null ? null : Path.Combine(profileDir, "ort-profile") };
+            using var backbone = Backbone.Load(spec, line => Console.Error.WriteLine(line));
             double peak = backbone.IsCuda ? double.NaN : FmaPeak.MeasureGflops(seconds: 1.0);
             var b = ThroughputBench.Run(backbone, files, r.GetValue(BackboneOptions.Batch), r.GetValue(BackboneOptions.Workers), r.GetValue(Rounds));
+            IReadOnlyList<OperatorTime>? operators = null;
+            if (profileDir is not null)
+            {
+                string written = Path.Combine(profileDir, "ort-profile.json");
+                File.Move(backbone.EndProfiling(), written, overwrite: true);
+                operators = OperatorProfile.Summarize(written);
+            }
+
             if (r.GetValue(SharedOptions.Json))
             {
-                Output.WriteJson(new { Report = b, b.EndToEndOverInference, Shares = new { b.Shares.Decode, b.Shares.Preprocess, b.Shares.Inference }, PeakGflops = peak });
+                Output.WriteJson(new { Report = b, b.EndToEndOverInference, Shares = new { b.Shares.Decode, b.Shares.Preprocess, b.Shares.Inference }, PeakGflops = peak, Operators = operators });
                 return 0;
+            }
+
+            if (operators is not null)
+            {
+                var ops = Output.Table("operator (as ONNX Runtime ran it)", "kernel ms", "share", "calls");
+                foreach (var o in operators.Take(12))
+                {
+                    ops.AddRow(o.Op, $"{o.Milliseconds:F0}", $"{o.Share:P1}", $"{o.Calls}");
+                }
+
+                Output.Write(ops);
+                Console.Out.WriteLine($"profile: {Path.Combine(profileDir!, "ort-profile.json")} (chrome://tracing or Perfetto opens it)");
             }
 
             var table = Output.Table("stage", "img/s", "share of 1-thread time");

@@ -12,8 +12,6 @@ internal static class QuantizeCommand
 
     public static readonly Option<string> Out = OptionValues.Text("--out", "FILE", "The quantized model file to write.", required: true);
 
-    public static readonly Option<int> Images = OptionValues.Int("--images", "N", "Calibration images sampled from --calibration.", QuantizeOptions.DefaultImages, 1, 100_000);
-
     public static readonly Option<CalibrationMethod> Method = OptionValues.Parsed("--calibrate", SettingNames.Help<CalibrationMethod>(),
         "How each activation's range is read: minmax (the default: closest to fp32 on ResNet18) or percentile (0.01 % to 99.99 %).",
         text => SettingNames.Parse<CalibrationMethod>("calibrate", text), () => CalibrationMethod.MinMax);
@@ -28,7 +26,7 @@ internal static class QuantizeCommand
             The file records its preprocessing and feature tensor: extract, predict and export take it as --backbone FILE, with no other option.
             Example: pipeline models quantize --backbone resnet18 --calibration data/train --out resnet18-int8.onnx
             """);
-        Compose.Add(command, [.. BackboneOptions.Source, BackboneOptions.Threads, Calibration, Out, Images, Method, WeightBits]);
+        Compose.Add(command, [.. BackboneOptions.Source, BackboneOptions.Threads, Calibration, Out, SharedOptions.Images, Method, WeightBits]);
         command.SetAction(r =>
         {
             var report = Int8Quantizer.Run(new QuantizeOptions
@@ -36,7 +34,7 @@ internal static class QuantizeCommand
                 Backbone = BackboneOptions.Bind(r),
                 Calibration = r.GetValue(Calibration)!,
                 Output = r.GetValue(Out)!,
-                Images = r.GetValue(Images),
+                Images = r.GetValue(SharedOptions.Images),
                 Method = r.GetValue(Method),
                 WeightBits = r.GetValue(WeightBits),
             }, line => Console.Error.WriteLine(line));

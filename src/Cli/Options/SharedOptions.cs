@@ -6,6 +6,10 @@ namespace Pipeline.Cli.Options;
 /// <summary>Options that several groups and commands use with one meaning; each declared here once.</summary>
 internal static class SharedOptions
 {
+    /// <summary>How many of a folder's images a measuring command uses: bench times the first N, models quantize calibrates on a seeded sample of N.</summary>
+    public static readonly Option<int> Images = OptionValues.Int("--images", "N",
+        "Use at most N of the folder's images (bench: the first N; models quantize: a deterministic sample of N to calibrate on).", 256, 1, 1_000_000);
+
     public static readonly Option<bool> Json = OptionValues.Flag("--json", "Print the result as JSON (for scripts).");
 
     public static readonly Option<bool> Quiet = OptionValues.Flag("--quiet", "No progress output.");

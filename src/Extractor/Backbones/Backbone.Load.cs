@@ -279,6 +279,11 @@ internal sealed partial class Backbone
         // (0.913, 0.922, 0.918) against 0.901 (0.913, 0.901, 0.896) spinning, inference alone unchanged
         // (2 vCPU AMD EPYC, alternating A/B; 1 core: 0.859/0.868 against 0.855/0.866).
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (spec.ProfilePrefix is { } prefix)
+        {
+            options.EnableProfiling = true;
+            options.ProfileOutputPathPrefix = prefix;
+        }
 
         if (spec.Device.Kind == DeviceKind.Cpu)
         {

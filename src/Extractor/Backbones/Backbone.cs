@@ -86,6 +86,9 @@ internal sealed partial class Backbone : IDisposable
         _session.Run(_runOptions, _inputNames, [inValue], _outputNames, [outValue]);
     }
 
+    /// <summary>Ends ONNX Runtime's profiling (a backbone loaded with a profile prefix) and returns the profile's path.</summary>
+    internal string EndProfiling() => _session.EndProfiling();
+
     public void Dispose()
     {
         _session.Dispose();

@@ -43,6 +43,9 @@ public sealed record BackboneSpec
     /// </summary>
     internal Preprocessing? Expected { get; init; }
 
+    /// <summary>A path prefix: ONNX Runtime writes its per-operator profile there (<c>bench --profile</c>); null: no profiling.</summary>
+    internal string? ProfilePrefix { get; init; }
+
     /// <summary>The arithmetic inference runs in (the cache records it; a head's backbone is loaded with the same).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 

@@ -67,6 +67,8 @@ internal static class ClassifierExport
         OnnxBuilder.Meta(model, "preprocessing", p.Describe());
         OnnxBuilder.Meta(model, "input", $"{InputName}: (N, {p.Height}, {p.Width}, 3) uint8, RGB, NHWC");
         OnnxBuilder.Meta(model, "resize", ResizeContract(p));
+        // The one pipeline.* key that holds for this file: its input is raw pixels, so no mean, std or channel key applies.
+        new PipelineMetadata { Resize = p.Resize }.WriteTo(model);
         if (m.Backbone.Precision is { } precision)
         {
             OnnxBuilder.Meta(model, "feature_precision", $"the head was trained on {SettingNames.Of(precision)} features; this graph computes them in fp32");

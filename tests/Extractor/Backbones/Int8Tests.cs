@@ -169,6 +169,25 @@ public sealed class Int8Tests(ResNetCache fixture, QuantizedResNet18 quantizedMo
         Assert.Contains("synthetic", r.Stderr);
     }
 
+    /// <summary>
+    /// bench --profile on the int8 file: ONNX Runtime's profile is written, and its per-operator summary shows the
+    /// convolutions running as QLinearConv kernels, no float Conv among them.
+    /// </summary>
+    [Fact]
+    public void BenchProfileShowsWhereInt8TimeGoes()
+    {
+        using var tmp = new TempDir();
+        var r = CliProcess.Run("bench", "--data", Path.Combine(TestPaths.CatsVsDogs, "test"), "--images", "8", "--rounds", "1", "--batch", "4",
+            "--backbone", quantizedModel.File, "--device", "cpu", "--profile", tmp.Sub("profile"), "--json");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.True(System.IO.File.Exists(tmp.Sub("profile/ort-profile.json")));
+        using var json = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        var ops = json.RootElement.GetProperty("operators").EnumerateArray().Select(o => o.GetProperty("op").GetString()).ToList();
+        Assert.Contains("QLinearConv", ops);
+        Assert.DoesNotContain("Conv", ops);
+        Assert.DoesNotContain("FusedConv", ops);
+    }
+
     /// <summary>A calibration folder without images is one line naming it, with the data-layout exit code; no file is written.</summary>
     [Fact]
     public void CalibrationWithoutImagesIsOneLineAndWritesNothing()
