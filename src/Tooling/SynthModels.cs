@@ -125,6 +125,28 @@ internal static class SynthModels
         return b.Build("squeezenet-like-synthetic");
     }
 
+    /// <summary>
+    /// A Keras model as tf2onnx converts it: channels-last input <c>input_1</c> (N, size, size, 3) and a Transpose to
+    /// channels-first for the convolutions (stem, depthwise, pointwise, ReLU6 as Clip), a Transpose back, so the last
+    /// feature map <c>out_relu</c> is (N, size/2, size/2, 24) channels-last; then ReduceMean over axes 1 and 2 (Keras'
+    /// GlobalAveragePooling2D), and a Dense classifier as MatMul with its weight in a Constant node, Add, Softmax.
+    /// </summary>
+    public static ModelProto KerasLike(int seed, int size = 32)
+    {
+        var b = new GraphBuilder(seed) { BiasStd = 0.05 };
+        string x = b.Input("input_1", [size, size, 3]);
+        x = b.Transpose(x, [0, 3, 1, 2], "input_1_nchw");
+        x = b.Relu6(b.Conv(x, 3, 16, 3, 1, "Conv1", stride: 2));
+        x = b.Relu6(b.Conv(x, 16, 16, 3, 1, "expanded_conv_depthwise", group: 16));
+        x = b.Relu6(b.Conv(x, 16, 24, 1, 0, "Conv_1"));
+        x = b.Transpose(x, [0, 2, 3, 1], "out_relu");
+        x = OnnxBuilder.Node(b.Nodes, "ReduceMean", [x], "global_average_pooling2d", ("axes", new long[] { 1, 2 }), ("keepdims", 0L));
+        x = b.DenseAsMatMul(x, 24, 10, "predictions");
+        x = b.Softmax(x, "predictions_softmax");
+        b.Output(x, [10]);
+        return b.Build("keras-like-synthetic");
+    }
+
     public static void Save(ModelProto model, string path) => AtomicFile.Write(path, model.ToByteArray());
 
     private sealed class GraphBuilder(int seed)
@@ -163,6 +185,21 @@ internal static class SynthModels
             }
 
             return OnnxBuilder.Node(_graph.Node, "Clip", [x, "relu6_min", "relu6_max"], name ?? $"relu6_{++_n}");
+        }
+
+        public ICollection<NodeProto> Nodes => _graph.Node;
+
+        public string Transpose(string x, long[] perm, string name) => OnnxBuilder.Node(_graph.Node, "Transpose", [x], name, ("perm", perm));
+
+        /// <summary>A Dense layer as tf2onnx writes it: MatMul with the (in, out) weight from a Constant node, then Add of the bias.</summary>
+        public string DenseAsMatMul(string x, int cin, int cout, string name)
+        {
+            string w = Init($"{name}_W", [cin, cout], Math.Sqrt(2.0 / cin));
+            var tensor = _graph.Initializer.Single(t => t.Name == w);
+            _graph.Initializer.Remove(tensor);
+            OnnxBuilder.Node(_graph.Node, "Constant", [], w, ("value", tensor));
+            string bias = Init($"{name}_B", [cout], 0.05);
+            return Add(OnnxBuilder.Node(_graph.Node, "MatMul", [x, w], $"{name}_matmul"), bias, name);
         }
 
         public string Add(string a, string b, string name) => OnnxBuilder.Node(_graph.Node, "Add", [a, b], name);

@@ -19,6 +19,9 @@ internal static class QuantizeCommand
     public static readonly Option<int> WeightBits = OptionValues.Int("--weight-bits", "7|8",
         "Weight precision: 7 (the default) computes the same on every x86 CPU (no int16 saturation on AVX2 without VNNI); 8 uses the full int8 range.", 7, 7, 8);
 
+    /// <summary>Below this median cosine to fp32 the int8 file is flagged: ResNet18 gives 0.996 on the shared photos.</summary>
+    private const double LowFidelity = 0.98;
+
     public static Command Create()
     {
         var command = new Command("quantize", """
@@ -54,6 +57,11 @@ internal static class QuantizeCommand
             Console.Out.WriteLine(report.FidelityImages > 0
                 ? $"fidelity: cosine of int8 to fp32 features over {report.FidelityImages} images outside the calibration sample: median {report.MedianCosine:F4}, lowest {report.MinCosine:F4}"
                 : "fidelity: no image outside the calibration sample to measure it on");
+            if (report.FidelityImages > 0 && report.MedianCosine < LowFidelity)
+            {
+                Console.Error.WriteLine($"warning: int8 features are far from fp32's (median cosine {report.MedianCosine:F3} < {LowFidelity}); try --weight-bits 8, more --images, or keep fp32 for this model");
+            }
+
             Console.Out.WriteLine($"{report.Seconds:F1} s");
             return 0;
         });

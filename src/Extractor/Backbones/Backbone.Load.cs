@@ -15,9 +15,11 @@ internal sealed partial class Backbone
         if (spec.Pool is null && backbone.Info.Pool is null && BackbonePreset.Find(spec.Backbone) is null && backbone.FeatureShape is [_, var h, var w] && h * w > 1)
         {
             // Any other model whose features are a spatial map: Keras applications' pooling='avg' (README, "Pooling").
-            info?.Invoke($"features: a {string.Join("x", backbone.FeatureShape)} map; global average pooling gives {backbone.FeatureShape[0]} features (--pool flatten keeps all {backbone.FeatureLength})");
+            // (Its messages were said by the first load.) A channels-last map is pooled over its H and W all the same.
+            var pooled = LoadAsSpecified(spec with { Pool = Pooling.Avg }, null);
+            info?.Invoke($"features: a {string.Join("x", backbone.FeatureShape)} map; global average pooling gives {pooled.FeatureLength} features (--pool flatten keeps all {backbone.FeatureLength})");
             backbone.Dispose();
-            return LoadAsSpecified(spec with { Pool = Pooling.Avg }, info);
+            return pooled;
         }
 
         return backbone;

@@ -34,13 +34,14 @@ internal static class CutPoints
     private static readonly HashSet<string> Pools = ["GlobalAveragePool", "GlobalMaxPool", "ReduceMean", "ReduceMax", "AveragePool"];
 
     /// <summary>Ops that may follow a classifier: it is still the last layer that computes.</summary>
-    private static readonly HashSet<string> AfterClassifier = ["Relu", "Softmax", "LogSoftmax", "Sigmoid", "GlobalAveragePool", "AveragePool", "ReduceMean", "Flatten", "Reshape", "Squeeze", "Identity", "Dropout", "Add", "Transpose"];
+    private static readonly HashSet<string> AfterClassifier = ["Relu", "Softmax", "LogSoftmax", "Sigmoid", "GlobalAveragePool", "AveragePool", "ReduceMean", "Flatten", "Reshape", "Squeeze", "Identity", "Dropout", "Add", "Transpose",
+         "Constant", "Shape", "Gather", "Unsqueeze", "Cast"];
 
     /// <summary>The classifier node of <paramref name="model"/>, or null when it has none (a conv base).</summary>
     public static NodeProto? Classifier(ModelProto model)
     {
         var g = model.Graph;
-        var inits = g.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var inits = Constants(g);
         var weighted = g.Node.LastOrDefault(n => n.OpType is "Gemm" or "MatMul" or "Conv" && n.Input.Count > 1 && inits.ContainsKey(n.Input[1]));
         if (weighted is null)
         {
@@ -124,9 +125,24 @@ internal static class CutPoints
         return points;
     }
 
+    /// <summary>Constant tensors by name: initializers, and Constant nodes' values (older converters write weights that way).</summary>
+    private static Dictionary<string, TensorProto> Constants(GraphProto g)
+    {
+        var constants = g.Initializer.GroupBy(t => t.Name, StringComparer.Ordinal).ToDictionary(t => t.Key, t => t.First(), StringComparer.Ordinal);
+        foreach (var node in g.Node.Where(n => n.OpType == "Constant" && n.Output.Count == 1))
+        {
+            if (node.Attribute.FirstOrDefault(a => a.Name == "value")?.T is { } t)
+            {
+                constants[node.Output[0]] = t;
+            }
+        }
+
+        return constants;
+    }
+
     private static string Describe(NodeProto classifier, ModelProto model)
     {
-        var w = model.Graph.Initializer.First(t => t.Name == classifier.Input[1]);
+        var w = Constants(model.Graph)[classifier.Input[1]];
         string shape = string.Join("x", w.Dims);
         return classifier.OpType == "Conv" ? $"1x1 Conv classifier '{classifier.Name}' ({shape})" : $"{classifier.OpType} classifier '{classifier.Name}' ({shape})";
     }

@@ -10,7 +10,7 @@ namespace Pipeline.Extractor.Onnx;
 /// </summary>
 internal static class OnnxBuilder
 {
-    /// <summary>Appends a node whose single output is named <paramref name="output"/>; attributes are long or long[].</summary>
+    /// <summary>Appends a node whose single output is named <paramref name="output"/>; attributes are long, long[] or a tensor.</summary>
     public static string Node(ICollection<NodeProto> nodes, string op, string[] inputs, string output, params (string Name, object Value)[] attributes) =>
         Node(nodes, op, inputs, [output], attributes)[0];
 
@@ -26,6 +26,7 @@ internal static class OnnxBuilder
             {
                 long i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
                 long[] ints => Ints(name, ints),
+                TensorProto t => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = t },
                 _ => throw new ArgumentException($"attribute {name}: a long or long[], not {value.GetType().Name}", nameof(attributes)),
             });
         }

@@ -69,19 +69,61 @@ internal static class OnnxGraph
     }
 
     /// <summary>
-    /// Appends GlobalAveragePool or GlobalMaxPool after <paramref name="tensor"/>, a (N, C, H, W) map, and makes its
+    /// Appends GlobalAveragePool or GlobalMaxPool after <paramref name="tensor"/>, a feature map, and makes its
     /// (N, C, 1, 1) output the graph's only output; returns that output's name (<c>pipeline_avgpool</c> or
-    /// <c>pipeline_maxpool</c>), which the feature space records.
+    /// <c>pipeline_maxpool</c>), which the feature space records. A channels-last map (N, H, W, C), as Keras models
+    /// converted by tf2onnx have it, is transposed to (N, C, H, W) first, so the pool runs over H and W.
     /// </summary>
     public static string AppendGlobalPool(ModelProto model, string tensor, string op)
     {
         string output = op == "GlobalAveragePool" ? "pipeline_avgpool" : "pipeline_maxpool";
         var g = model.Graph;
-        g.Node.Add(new NodeProto { OpType = op, Name = output, Input = { tensor }, Output = { output } });
         var elementType = g.Output.FirstOrDefault(o => o.Name == tensor)?.Type?.TensorType?.ElemType ?? (int)TensorProto.Types.DataType.Float;
+        string input = tensor;
+        if (IsChannelsLast(g, tensor))
+        {
+            input = OnnxBuilder.Node(g.Node, "Transpose", [tensor], "pipeline_channels_first", ("perm", new long[] { 0, 3, 1, 2 }));
+        }
+
+        g.Node.Add(new NodeProto { OpType = op, Name = output, Input = { input }, Output = { output } });
         g.Output.Clear();
         g.Output.Add(new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = elementType } } });
         return output;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="tensor"/> is a channels-last (N, H, W, C) map: walking back through ops that keep the
+    /// layout (activations, element-wise arithmetic), a Transpose that moves channels last says yes; a Conv, a pool or a
+    /// BatchNormalization (NCHW by definition in ONNX), or anything else, says no.
+    /// </summary>
+    public static bool IsChannelsLast(GraphProto g, string tensor)
+    {
+        var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
+        foreach (var n in g.Node)
+        {
+            foreach (var o in n.Output)
+            {
+                producers[o] = n;
+            }
+        }
+
+        for (int steps = 0; steps < 64 && producers.TryGetValue(tensor, out var node); steps++)
+        {
+            switch (node.OpType)
+            {
+                case "Transpose":
+                    var perm = node.Attribute.FirstOrDefault(a => a.Name == "perm")?.Ints;
+                    return perm is { Count: 4 } && perm[3] == 1 && perm[0] == 0;
+                case "Relu" or "Clip" or "LeakyRelu" or "Sigmoid" or "HardSigmoid" or "HardSwish" or "Tanh" or "Elu" or "Selu" or "PRelu"
+                    or "Add" or "Mul" or "Sub" or "Div" or "Identity" or "Dropout" or "Cast":
+                    tensor = node.Input[0];
+                    continue;
+                default:
+                    return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>All tensor names produced in the graph (node outputs and graph inputs).</summary>

@@ -99,6 +99,43 @@ public sealed class RealShapeModelTests
         AssertExportMatchesPredict(tmp, head, full, onnx, 64);
     }
 
+    /// <summary>
+    /// A Keras model as tf2onnx writes it (channels-last input and last map, ReduceMean as the pool, a MatMul classifier
+    /// whose weight is a Constant node): extract on the full file finds the channels-last map and pools it over its
+    /// height and width, so each of the 24 features is the mean of one channel of the flattened map, to 1e-5.
+    /// </summary>
+    [Fact]
+    public void KerasLikeChannelsLastMapIsPooledOverItsHeightAndWidth()
+    {
+        using var tmp = new TempDir();
+        string full = tmp.Sub("keras.onnx");
+        Pipeline.Tooling.SynthModels.Save(Pipeline.Tooling.SynthModels.KerasLike(seed: 5), full);
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 2);
+        var info = Ok(CliProcess.Run("models", "info", full));
+        Assert.Matches(@"last feature map\s+out_relu\s+\(16x16x24; the map ReduceMean", info.Stdout);
+        Assert.Contains("MatMul classifier 'predictions_matmul' (24x10)", info.Stdout);
+
+        var avg = Ok(CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("avg"), "--backbone", full, "--preprocess", "tf", "--device", "cpu"));
+        Assert.Contains("'out_relu'", avg.Stderr);
+        Assert.Contains("global average pooling gives 24 features", avg.Stderr);
+        Ok(CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("flat"), "--backbone", full, "--preprocess", "tf", "--pool", "flatten", "--device", "cpu"));
+        using var pooled = FeatureCache.Open(tmp.Sub("avg"));
+        using var flat = FeatureCache.Open(tmp.Sub("flat"));
+        Assert.Equal(24, pooled.FeatureLength);
+        Assert.Equal(16 * 16 * 24, flat.FeatureLength);
+        var (p, f) = (new float[24], new float[16 * 16 * 24]);
+        for (int r = 0; r < pooled.Count; r++)
+        {
+            pooled.ReadRow(r, p);
+            flat.ReadRow(r, f);
+            for (int c = 0; c < 24; c++)
+            {
+                double mean = Enumerable.Range(0, 16 * 16).Average(i => f[(i * 24) + c]);
+                Assert.True(Math.Abs(mean - p[c]) < 1e-5, $"row {r} channel {c}: mean of the map {mean}, pooled {p[c]}");
+            }
+        }
+    }
+
     private static CliProcess.Result Ok(CliProcess.Result r)
     {
         Assert.True(r.ExitCode == 0, $"exit {r.ExitCode}: {r.Stderr}");
