@@ -65,8 +65,8 @@ internal static class SynthModels
     // The tiny, MobileNet-like and SqueezeNet-like models carry no pipeline.* keys on purpose: they stand in for
     // files from elsewhere, which tests give their preprocessing as flags (or cut with it).
 
-    /// <summary>A small CNN for fast unit tests: 3 convolutions to (N, 32, 1, 1) at 64×64.</summary>
-    public static ModelProto TinyCnn(int seed, int size = 64)
+    /// <summary>A small CNN for fast unit tests: 3 convolutions to (N, 32, 1, 1) at 64×64; with a classifier, then Flatten, Gemm (10), Softmax.</summary>
+    public static ModelProto TinyCnn(int seed, int size = 64, bool withClassifier = false)
     {
         var b = new GraphBuilder(seed);
         string x = b.Input("input", [3, size, size]);
@@ -74,8 +74,16 @@ internal static class SynthModels
         x = b.MaxPool(b.Relu(b.Conv(x, 8, 16, 3, 1, "c2")), "p2");
         x = b.Relu(b.Conv(x, 16, 32, 3, 1, "c3"));
         x = b.GlobalAveragePool(x, "features");
-        b.Output(x, [32, 1, 1]);
-        return b.Build("tiny-cnn-synthetic");
+        if (!withClassifier)
+        {
+            b.Output(x, [32, 1, 1]);
+            return b.Build("tiny-cnn-synthetic");
+        }
+
+        // As torchvision's ResNets end: the pool, Flatten, a Gemm classifier.
+        x = b.Softmax(b.Gemm(b.Flatten(x), 32, 10, "fc"), "prob");
+        b.Output(x, [10]);
+        return b.Build("tiny-cnn-synthetic-classifier");
     }
 
     /// <summary>

@@ -104,6 +104,12 @@ internal static class CutPoints
             }
         }
 
+        if (collapse is not null && !Pools.Contains(collapse.OpType) && Producer(g, Walk(g, collapse.Input[0])) is { } pooled && Pools.Contains(pooled.OpType))
+        {
+            // GlobalAveragePool → Flatten → Gemm (torchvision, ResNet): the pool is where the map became a vector.
+            collapse = pooled;
+        }
+
         if (collapse is null)
         {
             points.Add(new CutPoint(CutKind.LastFeatureMap, penultimate, $"read by the {describe} directly: no pool between"));

@@ -1,6 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Onnx;
 using Pipeline.Head;
 using Pipeline.Head.Composition;
 using Pipeline.Tests.Support;
@@ -134,6 +135,27 @@ public sealed class RealShapeModelTests
                 Assert.True(Math.Abs(mean - p[c]) < 1e-5, $"row {r} channel {c}: mean of the map {mean}, pooled {p[c]}");
             }
         }
+    }
+
+    /// <summary>
+    /// The ending of torchvision's ResNets and MobileNetV2 (GlobalAveragePool, Flatten, Gemm), of VGG16 (Flatten of pool5,
+    /// three Gemms) and of a conv base: the last feature map is the map before the pool or the Flatten, never the pooled vector.
+    /// </summary>
+    [Fact]
+    public void CutPointsOfTheCommonEndings()
+    {
+        var resnetLike = CutPoints.Find(Pipeline.Tooling.SynthModels.TinyCnn(seed: 1, withClassifier: true));
+        Assert.Equal([CutKind.LastFeatureMap, CutKind.GlobalPool], resnetLike.Select(c => c.Kind));
+        Assert.Equal("relu3", resnetLike[0].Tensor);
+        Assert.Equal("features", resnetLike[1].Tensor);
+        Assert.Contains("read by the Gemm classifier 'fc' (10x32)", resnetLike[1].Note);
+
+        var vgg = CutPoints.Find(Pipeline.Tooling.SynthModels.Vgg16(seed: 1, withClassifier: true, size: 32));
+        Assert.Equal(("pool5", "relu15"), (vgg[0].Tensor, vgg.Single(c => c.Kind == CutKind.Penultimate).Tensor));
+
+        var convBase = CutPoints.Find(Pipeline.Tooling.SynthModels.TinyCnn(seed: 1));
+        Assert.Null(CutPoints.Classifier(Pipeline.Tooling.SynthModels.TinyCnn(seed: 1)));
+        Assert.Equal(("relu3", "features"), (convBase[0].Tensor, convBase[1].Tensor));
     }
 
     private static CliProcess.Result Ok(CliProcess.Result r)
