@@ -99,6 +99,21 @@ public sealed class TransferLearning
         return global::Pipeline.Head.Auditing.DatasetAudit.Run(train, val, test, Head, Math.Max(Folds, 2), Log);
     }
 
+    /// <summary>
+    /// Writes an int8 copy of <see cref="Backbone"/> for the CPU's integer kernels (<c>models quantize</c>): BatchNorms
+    /// folded, per-channel int8 weights, uint8 activations calibrated on a deterministic sample of
+    /// <paramref name="calibration"/>'s images. The file records its preprocessing and feature tensor, so a
+    /// <see cref="BackboneSpec"/> naming it needs nothing else; its own hash is its feature space.
+    /// </summary>
+    /// <param name="calibration">Images like the ones the backbone will see (a training split), in class folders or not.</param>
+    /// <param name="output">The int8 model file to write (atomically).</param>
+    /// <param name="images">Calibration images sampled.</param>
+    /// <param name="method">How activation ranges are read: <see cref="CalibrationMethod.MinMax"/> (the default) or percentiles.</param>
+    /// <param name="weightBits">7 (the default: no int16 saturation on AVX2 without VNNI, the same features on every x86 CPU) or 8.</param>
+    /// <returns>How many convolutions run as integer kernels, which ops stay float, and the cosine to fp32 on images outside the sample.</returns>
+    public QuantizationReport Quantize(string calibration, string output, int images = QuantizeOptions.DefaultImages, CalibrationMethod method = CalibrationMethod.MinMax, int weightBits = 7) =>
+        Int8Quantizer.Run(new QuantizeOptions { Backbone = Backbone, Calibration = calibration, Output = output, Images = images, Method = method, WeightBits = weightBits }, Log);
+
     /// <summary>Loads a head saved by <see cref="Classifier.Save"/> (or the CLI's <c>train</c>); it runs behind its own backbone.</summary>
     /// <param name="head">The head's folder (head.json and weights.bin).</param>
     public Classifier Load(string head) => new(TrainedHead.Load(head, Head.Device), Backbone);

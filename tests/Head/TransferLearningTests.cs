@@ -8,6 +8,32 @@ namespace Pipeline.Tests.Head;
 public sealed class TransferLearningTests(ResNetCache fixture)
 {
     /// <summary>
+    /// Quantize from C#: the entry point writes an int8 copy of its backbone (a tiny CNN with caffe preprocessing here),
+    /// says every convolution runs as an integer kernel, and a second pipeline naming only the file extracts with it
+    /// (its preprocessing came with it) and trains.
+    /// </summary>
+    [Fact]
+    public void QuantizesItsBackboneAndTheFileNeedsNothingElse()
+    {
+        using var tmp = new TempDir();
+        string tiny = tmp.Sub("tiny.onnx"), int8 = tmp.Sub("tiny-int8.onnx");
+        Pipeline.Tooling.SynthModels.Save(Pipeline.Tooling.SynthModels.TinyCnn(seed: 7), tiny);
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 6);
+        var source = new TransferLearning { Backbone = new BackboneSpec { Backbone = tiny, Preprocess = PreprocessMode.Caffe, Device = DeviceRequest.Cpu } };
+        var report = source.Quantize(data, int8, images: 8);
+        Assert.Equal((3, 3, 3), (report.WeightedOps, report.IntegerKernels, report.DroppedActivations));
+        Assert.Equal(8, report.Images);
+        Assert.Equal(4, report.FidelityImages);
+        Assert.Contains("int8", report.Description);
+
+        var quantized = new TransferLearning { Backbone = new BackboneSpec { Backbone = int8, Device = DeviceRequest.Cpu }, Head = new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu }, Folds = 2 };
+        var extraction = quantized.Extract(data, tmp.Sub("cache"));
+        Assert.Equal((12, 0), (extraction.Computed, extraction.SkippedCount));
+        using var classifier = quantized.Train(tmp.Sub("cache"));
+        Assert.Equal(["cat", "dog"], classifier.Classes);
+    }
+
+    /// <summary>
     /// Train with the CLI's defaults (5-fold cross-validation, then a refit on all 1,200 images), evaluate on
     /// the test split, predict one photo from a file, from its bytes and from a stream (the same answer), save
     /// without drawing curves, load it back (the same accuracy), and export a file ONNX Runtime loads.

@@ -32,15 +32,9 @@ internal static class QuantizeCommand
         Compose.Add(command, [.. BackboneOptions.Source, BackboneOptions.Threads, Calibration, Out, SharedOptions.Images, Method, WeightBits]);
         command.SetAction(r =>
         {
-            var report = Int8Quantizer.Run(new QuantizeOptions
-            {
-                Backbone = BackboneOptions.Bind(r),
-                Calibration = r.GetValue(Calibration)!,
-                Output = r.GetValue(Out)!,
-                Images = r.GetValue(SharedOptions.Images),
-                Method = r.GetValue(Method),
-                WeightBits = r.GetValue(WeightBits),
-            }, line => Console.Error.WriteLine(line));
+            // Through the library's entry point, as every command that makes something.
+            var report = new TransferLearning { Backbone = BackboneOptions.Bind(r), Log = line => Console.Error.WriteLine(line) }
+                .Quantize(r.GetValue(Calibration)!, r.GetValue(Out)!, r.GetValue(SharedOptions.Images), r.GetValue(Method), r.GetValue(WeightBits));
             foreach (var s in report.Skipped)
             {
                 Console.Error.WriteLine($"skipped {s}");

@@ -8,8 +8,9 @@ using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Backbones;
 
-/// <summary>How activation ranges are read from the calibration images.</summary>
-internal enum CalibrationMethod
+/// <summary>How activation ranges are read from the calibration images (<c>models quantize --calibrate</c>).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CalibrationMethod>))]
+public enum CalibrationMethod
 {
     /// <summary>
     /// Each tensor's smallest and largest value: the default. On ResNet18 and the shared photos it keeps the features
@@ -46,8 +47,22 @@ internal sealed record QuantizeOptions
     public const int DefaultImages = 256;
 }
 
-/// <summary>What a quantization did and how close its features are to fp32's.</summary>
-internal sealed record QuantizeReport(
+/// <summary>What a quantization did, and how close its features are to fp32's.</summary>
+/// <param name="Output">The int8 model file written.</param>
+/// <param name="Source">The source model's file name.</param>
+/// <param name="Images">Calibration images that decoded.</param>
+/// <param name="Skipped">Sampled files that did not decode, each with its path and reason.</param>
+/// <param name="WeightedOps">Convolutions and matrix products whose weights became int8.</param>
+/// <param name="IntegerKernels">Of those, how many ONNX Runtime's optimized graph runs as integer kernels (QLinearConv, QGemm, …).</param>
+/// <param name="FloatWeightedOps">Convolutions and matrix products the optimized graph still runs in float, by op and name.</param>
+/// <param name="DroppedActivations">Relu and Clip nodes the uint8 ranges replace.</param>
+/// <param name="FloatOps">Other op types left in float (cheap ones, such as a mean subtraction or the final pool).</param>
+/// <param name="FidelityImages">Images outside the calibration sample on which fidelity was measured.</param>
+/// <param name="MedianCosine">Median cosine of int8 to fp32 features on those images.</param>
+/// <param name="MinCosine">Lowest cosine of int8 to fp32 features on those images.</param>
+/// <param name="Seconds">Wall time of the whole quantization.</param>
+/// <param name="Description">How the file was made, as its <c>pipeline.quantization</c> metadata says.</param>
+public sealed record QuantizationReport(
     string Output, string Source, int Images, IReadOnlyList<string> Skipped, int WeightedOps, int IntegerKernels, IReadOnlyList<string> FloatWeightedOps,
     int DroppedActivations, IReadOnlyList<string> FloatOps, int FidelityImages, double MedianCosine, double MinCosine, double Seconds, string Description);
 
@@ -63,7 +78,7 @@ internal static class Int8Quantizer
     private const int SamplesPerImage = 8192;
     private const double Percentile = 0.9999;
 
-    public static QuantizeReport Run(QuantizeOptions options, Action<string>? info = null)
+    public static QuantizationReport Run(QuantizeOptions options, Action<string>? info = null)
     {
         if (options.WeightBits is not (7 or 8))
         {
@@ -114,7 +129,7 @@ internal static class Int8Quantizer
         var cosines = Fidelity(folded, bytes, preprocessing, graph.Info.FeatureTensor, holdout, options.Backbone.Threads);
         AtomicFile.Write(options.Output, bytes);
         cosines.Sort();
-        return new QuantizeReport(options.Output, graph.Info.File, calibration.Count - skipped.Count, skipped, plan.Weighted, kernels, floatWeighted, plan.Dropped.Count,
+        return new QuantizationReport(options.Output, graph.Info.File, calibration.Count - skipped.Count, skipped, plan.Weighted, kernels, floatWeighted, plan.Dropped.Count,
             folded.Graph.Node.Where(n => n.OpType is not ("Conv" or "Gemm" or "MatMul" or "Add" or "Concat" or "Relu" or "Clip" or "MaxPool" or "Flatten" or "Reshape" or "Transpose"))
                 .Select(n => n.OpType).Distinct().ToList(),
             cosines.Count, cosines.Count > 0 ? cosines[cosines.Count / 2] : double.NaN, cosines.Count > 0 ? cosines[0] : double.NaN,

@@ -26,7 +26,7 @@ public sealed class QuantizedResNet18 : IDisposable
 
     public string File => _dir.Sub("resnet18-int8.onnx");
 
-    internal QuantizeReport Report { get; }
+    internal QuantizationReport Report { get; }
 
     public void Dispose() => _dir.Dispose();
 }
