@@ -45,7 +45,7 @@ internal static class QuantizeCommand
                 (report.FloatWeightedOps.Count > 0 ? $"; in float: {string.Join(", ", report.FloatWeightedOps)}" : ""));
             if (report.FloatOps.Count > 0)
             {
-                Console.Out.WriteLine($"left in float (cheap, or not worth quantizing): {string.Join(", ", report.FloatOps)}");
+                Console.Out.WriteLine($"other ops that run in float: {string.Join(", ", report.FloatOps)}");
             }
 
             Console.Out.WriteLine(report.FidelityImages > 0

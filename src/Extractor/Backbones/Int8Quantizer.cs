@@ -44,6 +44,9 @@ internal sealed record QuantizeOptions
     /// <summary>7 (the default): no u8×s8 pair overflows int16 on AVX2 without VNNI, so every CPU computes the same; 8: full range.</summary>
     public int WeightBits { get; init; } = 7;
 
+    /// <summary>Leave in float the nodes whose quantization costs accuracy (the default); false quantizes every one (for comparison).</summary>
+    public bool KeepFloatSearch { get; init; } = true;
+
     public const int DefaultImages = 256;
 }
 
@@ -56,7 +59,8 @@ internal sealed record QuantizeOptions
 /// <param name="IntegerKernels">Of those, how many ONNX Runtime's optimized graph runs as integer kernels (QLinearConv, QGemm, …).</param>
 /// <param name="FloatWeightedOps">Convolutions and matrix products the optimized graph still runs in float, by op and name.</param>
 /// <param name="DroppedActivations">Relu and Clip nodes the uint8 ranges replace.</param>
-/// <param name="FloatOps">Other op types left in float (cheap ones, such as a mean subtraction or the final pool).</param>
+/// <param name="FloatOps">Other op types ONNX Runtime runs in float (cheap ones, such as a mean subtraction, an Add no integer kernel reads, the final pool).</param>
+/// <param name="KeptFloat">Convolutions and matrix products left in float on purpose, because quantizing them cost accuracy (median cosine to fp32 under 0.99).</param>
 /// <param name="FidelityImages">Images outside the calibration sample on which fidelity was measured.</param>
 /// <param name="MedianCosine">Median cosine of int8 to fp32 features on those images.</param>
 /// <param name="MinCosine">Lowest cosine of int8 to fp32 features on those images.</param>
@@ -64,7 +68,7 @@ internal sealed record QuantizeOptions
 /// <param name="Description">How the file was made, as its <c>pipeline.quantization</c> metadata says.</param>
 public sealed record QuantizationReport(
     string Output, string Source, int Images, IReadOnlyList<string> Skipped, int WeightedOps, int IntegerKernels, IReadOnlyList<string> FloatWeightedOps,
-    int DroppedActivations, IReadOnlyList<string> FloatOps, int FidelityImages, double MedianCosine, double MinCosine, double Seconds, string Description);
+    int DroppedActivations, IReadOnlyList<string> FloatOps, IReadOnlyList<string> KeptFloat, int FidelityImages, double MedianCosine, double MinCosine, double Seconds, string Description);
 
 /// <summary>
 /// Static int8 quantization of a backbone (<c>models quantize</c>): the backbone as it runs (cut, pooled, its
@@ -77,6 +81,14 @@ internal static class Int8Quantizer
     private const int Batch = 16;
     private const int SamplesPerImage = 8192;
     private const double Percentile = 0.9999;
+
+    /// <summary>The median cosine to fp32 below which nodes are tried in float (ResNet18 gives 0.996 with none).</summary>
+    private const double TargetCosine = 0.99;
+
+    /// <summary>The least gain in median cosine for which a node is left in float (it costs that node's speed-up).</summary>
+    private const double MinGain = 0.002;
+
+    private const int MaxFloatNodes = 3;
 
     public static QuantizationReport Run(QuantizeOptions options, Action<string>? info = null)
     {
@@ -117,22 +129,24 @@ internal static class Int8Quantizer
             Throw.BadDataLayout(options.Calibration, $"none of the {calibration.Count} sampled files decodes as an image", "name a folder of images");
         }
 
-        var quantized = Int8Graph.Quantize(folded, plan, ranges!, options.WeightBits);
+        var fidelity = new FidelityProbe(folded, preprocessing, graph.Info.FeatureTensor, holdout, options.Backbone.Threads);
+        var (quantized, keptFloat, finalPlan) = options.KeepFloatSearch
+            ? KeepSensitiveNodesFloat(folded, plan, ranges!, options.WeightBits, fidelity, graph.File, info)
+            : (Int8Graph.Quantize(folded, plan, ranges!, options.WeightBits), [], plan);
         string description = $"int8 QDQ: weights per-channel symmetric {options.WeightBits}-bit, activations uint8 per-tensor ({SettingNames.Of(options.Method)}) " +
                              $"calibrated on {calibration.Count - skipped.Count} images of '{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Calibration)))}'; " +
+                             (keptFloat.Count > 0 ? $"left in float (quantizing them cost accuracy): {string.Join(", ", keptFloat)}; " : "") +
                              $"source {graph.Info.File} sha256 {graph.Info.Sha256[..12]}";
         (PipelineMetadata.Of(preprocessing, graph.Info.FeatureTensor) with { Quantization = description }).WriteTo(quantized);
         quantized.DocString = description;
         byte[] bytes = quantized.ToByteArray();
 
-        var (kernels, floatWeighted) = IntegerKernels(bytes, graph.File);
-        var cosines = Fidelity(folded, bytes, preprocessing, graph.Info.FeatureTensor, holdout, options.Backbone.Threads);
+        var (kernels, floatWeighted, floatOps) = IntegerKernels(bytes, graph.File);
+        var cosines = fidelity.Cosines(bytes);
         AtomicFile.Write(options.Output, bytes);
         cosines.Sort();
-        return new QuantizationReport(options.Output, graph.Info.File, calibration.Count - skipped.Count, skipped, plan.Weighted, kernels, floatWeighted, plan.Dropped.Count,
-            folded.Graph.Node.Where(n => n.OpType is not ("Conv" or "Gemm" or "MatMul" or "Add" or "Concat" or "Relu" or "Clip" or "MaxPool" or "Flatten" or "Reshape" or "Transpose"))
-                .Select(n => n.OpType).Distinct().ToList(),
-            cosines.Count, cosines.Count > 0 ? cosines[cosines.Count / 2] : double.NaN, cosines.Count > 0 ? cosines[0] : double.NaN,
+        return new QuantizationReport(options.Output, graph.Info.File, calibration.Count - skipped.Count, skipped, Int8Graph.WeightedNodes(folded).Count, kernels, floatWeighted, finalPlan.Dropped.Count,
+            floatOps, keptFloat, cosines.Count, cosines.Count > 0 ? cosines[cosines.Count / 2] : double.NaN, cosines.Count > 0 ? cosines[0] : double.NaN,
             Stopwatch.GetElapsedTime(start).TotalSeconds, description);
     }
 
@@ -299,7 +313,7 @@ internal static class Int8Quantizer
     /// Loads the quantized graph as extraction will (all optimizations) and reads the graph ONNX Runtime made of it:
     /// how many Conv/Gemm/MatMul run as integer kernels, and which still run in float.
     /// </summary>
-    private static (int Integer, List<string> Float) IntegerKernels(byte[] quantized, string file)
+    private static (int Integer, List<string> FloatWeighted, List<string> FloatOps) IntegerKernels(byte[] quantized, string file)
     {
         string optimized = Path.Combine(Path.GetTempPath(), $"pipeline-int8-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
         try
@@ -311,7 +325,11 @@ internal static class Int8Quantizer
             var g = OnnxGraph.Load(optimized).Graph;
             int integer = g.Node.Count(n => n.OpType is "QLinearConv" or "QGemm" or "QLinearMatMul" or "MatMulInteger" or "ConvInteger" or "DynamicQuantizeMatMul" or "MatMulIntegerToFloat");
             var floating = g.Node.Where(n => n.OpType is "Conv" or "FusedConv" or "Gemm" or "MatMul" or "FusedGemm" or "FusedMatMul").Select(n => $"{n.OpType} {n.Name}").ToList();
-            return (integer, floating);
+            var floatOps = g.Node.Select(n => n.OpType)
+                .Where(op => !op.StartsWith("QLinear", StringComparison.Ordinal) && op is not ("QGemm" or "QuantizeLinear" or "DequantizeLinear" or "NhwcMaxPool" or "Transpose" or "ReorderInput" or "ReorderOutput"
+                    or "Conv" or "FusedConv" or "Gemm" or "MatMul" or "FusedGemm" or "FusedMatMul"))
+                .Distinct().ToList();
+            return (integer, floating, floatOps);
         }
         catch (OnnxRuntimeException e)
         {
@@ -324,33 +342,129 @@ internal static class Int8Quantizer
         }
     }
 
-    /// <summary>Cosine of int8 to fp32 features, per image, on images the calibration did not see.</summary>
-    private static List<double> Fidelity(ModelProto folded, byte[] quantized, Preprocessing p, string featureTensor, IReadOnlyList<string> files, int threads)
+    /// <summary>
+    /// Leaves in float, one at a time, the convolution or matrix product whose quantization costs the features most,
+    /// while the median cosine to fp32 on the held-out images is under <see cref="TargetCosine"/> and a node helps by
+    /// at least <see cref="MinGain"/> (at most <see cref="MaxFloatNodes"/> nodes). Each round tries every candidate:
+    /// only a model that needs it pays for the search. Returns the model and the nodes kept float.
+    /// </summary>
+    private static (ModelProto Model, List<string> KeptFloat, Int8Graph.Plan Plan) KeepSensitiveNodesFloat(ModelProto folded, Int8Graph.Plan plan,
+        IReadOnlyDictionary<string, (float Min, float Max)> ranges, int bits, FidelityProbe fidelity, string file, Action<string>? info)
     {
-        var cosines = new List<double>();
-        if (files.Count == 0)
+        var model = Int8Graph.Quantize(folded, plan, ranges, bits);
+        var kept = new List<string>();
+        if (fidelity.Images == 0)
         {
+            return (model, kept, plan);
+        }
+
+        double cosine = Median(fidelity.Cosines(model.ToByteArray()));
+        while (cosine < TargetCosine && kept.Count < MaxFloatNodes)
+        {
+            (string Node, double Cosine, ModelProto Model, Int8Graph.Plan Plan)? best = null;
+            foreach (var candidate in Int8Graph.WeightedNodes(folded).Except(kept))
+            {
+                var keep = kept.Append(candidate).ToHashSet(StringComparer.Ordinal);
+                var trial = Int8Graph.MakePlan(folded, file, keep);
+                if (!trial.Calibrated.All(ranges.ContainsKey))
+                {
+                    continue;
+                }
+
+                var q = Int8Graph.Quantize(folded, trial, ranges, bits);
+                double c = Median(fidelity.Cosines(q.ToByteArray()));
+                if (best is null || c > best.Value.Cosine)
+                {
+                    best = (candidate, c, q, trial);
+                }
+            }
+
+            if (best is not { } b || b.Cosine - cosine < MinGain)
+            {
+                break;
+            }
+
+            info?.Invoke($"quantize: '{b.Node}' stays float: median cosine to fp32 {cosine:F4} -> {b.Cosine:F4}");
+            kept.Add(b.Node);
+            cosine = b.Cosine;
+            model = b.Model;
+            plan = b.Plan;
+        }
+
+        return (model, kept, plan);
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count == 0 ? double.NaN : values[values.Count / 2];
+    }
+
+    /// <summary>fp32 features of images the calibration did not see, computed once; any int8 model's cosines to them.</summary>
+    private sealed class FidelityProbe
+    {
+        private readonly List<float[]> _inputs = [];
+        private readonly List<int> _counts = [];
+        private readonly List<float[]> _reference = [];
+        private readonly Preprocessing _p;
+        private readonly string _feature;
+        private readonly string _inputName;
+        private readonly int _threads;
+
+        public FidelityProbe(ModelProto folded, Preprocessing p, string featureTensor, IReadOnlyList<string> files, int threads)
+        {
+            (_p, _feature, _threads) = (p, featureTensor, threads);
+            _inputName = OnnxGraph.RealInputs(folded.Graph).First().Name;
+            if (files.Count == 0)
+            {
+                return;
+            }
+
+            foreach (var (input, count) in Batches(p, files, []))
+            {
+                _inputs.Add(input[..(count * input.Length / Batch)]);
+                _counts.Add(count);
+            }
+
+            _reference = Run(folded.ToByteArray());
+        }
+
+        public int Images => _counts.Sum();
+
+        public List<double> Cosines(byte[] model)
+        {
+            var cosines = new List<double>();
+            var features = Run(model);
+            for (int b = 0; b < features.Count; b++)
+            {
+                int f = features[b].Length / _counts[b];
+                for (int i = 0; i < _counts[b]; i++)
+                {
+                    cosines.Add(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(_reference[b].AsSpan(i * f, f), features[b].AsSpan(i * f, f)));
+                }
+            }
+
             return cosines;
         }
 
-        using var fp32 = Session(folded.ToByteArray(), threads);
-        using var int8 = Session(quantized, threads);
-        string inputName = OnnxGraph.RealInputs(folded.Graph).First().Name;
-        foreach (var (input, count) in Batches(p, files, []))
+        private List<float[]> Run(byte[] model)
         {
-            using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(input, 0, count * input.Length / Batch), Shape(p, count));
-            using var run = new RunOptions();
-            using var a = fp32.Run(run, [inputName], [value], [featureTensor]);
-            using var b = int8.Run(run, [inputName], [value], [featureTensor]);
-            var x = a[0].GetTensorDataAsSpan<float>();
-            var y = b[0].GetTensorDataAsSpan<float>();
-            int f = x.Length / count;
-            for (int i = 0; i < count; i++)
+            var outputs = new List<float[]>();
+            if (_inputs.Count == 0)
             {
-                cosines.Add(System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(x.Slice(i * f, f), y.Slice(i * f, f)));
+                return outputs;
             }
-        }
 
-        return cosines;
+            using var session = Session(model, _threads);
+            for (int b = 0; b < _inputs.Count; b++)
+            {
+                using var value = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, new Memory<float>(_inputs[b]), Shape(_p, _counts[b]));
+                using var run = new RunOptions();
+                using var result = session.Run(run, [_inputName], [value], [_feature]);
+                outputs.Add(result[0].GetTensorDataAsSpan<float>().ToArray());
+            }
+
+            return outputs;
+        }
     }
 }

@@ -38,16 +38,28 @@ internal static class Int8Graph
     /// <param name="SharedWith">Tensors that take another tensor's scale and zero point (outputs of MaxPool and the like).</param>
     /// <param name="Dropped">Relu and Clip nodes the uint8 range replaces, by their output name.</param>
     /// <param name="Weighted">Conv, Gemm and MatMul nodes whose weights become int8.</param>
-    internal sealed record Plan(IReadOnlyList<string> Calibrated, IReadOnlyDictionary<string, string> SharedWith, IReadOnlySet<string> Dropped, int Weighted, int FloatOps);
+    /// <param name="KeepFloat">Nodes left in float by name (their weights too), because quantizing them cost accuracy.</param>
+    internal sealed record Plan(IReadOnlyList<string> Calibrated, IReadOnlyDictionary<string, string> SharedWith, IReadOnlySet<string> Dropped, int Weighted, int FloatOps,
+        IReadOnlySet<string> KeepFloat);
 
-    /// <summary>Decides what <see cref="Quantize"/> will do to <paramref name="model"/> (BatchNorms already folded).</summary>
-    public static Plan MakePlan(ModelProto model, string file)
+    /// <summary>Conv, Gemm and MatMul nodes with a constant float weight: the ones quantization makes integer, by name.</summary>
+    public static IReadOnlyList<string> WeightedNodes(ModelProto model)
     {
+        var inits = model.Graph.Initializer.Where(t => t.DataType == Float).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        return model.Graph.Node.Where(n => n.OpType is "Conv" or "Gemm" or "MatMul" && n.Input.Count > 1 && inits.Contains(n.Input[1])).Select(Id).ToList();
+    }
+
+    /// <summary>A node's name, or its first output's where it has none (many exporters leave names empty).</summary>
+    public static string Id(NodeProto node) => node.Name.Length > 0 ? node.Name : node.Output[0];
+
+    /// <summary>Decides what <see cref="Quantize"/> will do to <paramref name="model"/> (BatchNorms already folded); nodes named in <paramref name="keepFloat"/> stay float.</summary>
+    public static Plan MakePlan(ModelProto model, string file, IReadOnlySet<string>? keepFloat = null)
+    {
+        keepFloat ??= new HashSet<string>(StringComparer.Ordinal);
         var g = model.Graph;
         CheckOpset(model, file);
         var inits = g.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         var outputs = g.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
-        var producer = Producers(g);
         var consumers = Consumers(g);
         var quantized = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -59,30 +71,45 @@ internal static class Int8Graph
             }
         }
 
+        bool IsWeighted(NodeProto n) => n.OpType is "Conv" or "Gemm" or "MatMul";
+        var quantizing = g.Node.Where(n => Computing.Contains(n.OpType) && !keepFloat.Contains(Id(n))
+            && (!IsWeighted(n) || (n.Input.Count > 1 && inits.Contains(n.Input[1]) && IsFloat(g, n.Input[1])))).ToHashSet(ReferenceEqualityComparer.Instance);
+        IEnumerable<string> ActivationInputs(NodeProto n) => IsWeighted(n) ? n.Input.Take(1) : n.Input;
+
+        // Every output of a quantized op is quantized (its integer kernel writes uint8), except one that feeds a node kept
+        // in float, directly or through moving ops, and that no integer kernel reads: that one stays float, so the kept
+        // node reads exact values (its producer then runs in float too).
+        bool ReadQuantized(string t, int depth = 0) => depth < 32 && consumers.GetValueOrDefault(t) is { } readers
+            && readers.Any(c => (quantizing.Contains(c) && ActivationInputs(c).Contains(t)) || (Moving.Contains(c.OpType) && ReadQuantized(c.Output[0], depth + 1)));
+        bool FeedsKeptFloat(string t, int depth = 0) => depth < 32 && consumers.GetValueOrDefault(t) is { } readers
+            && readers.Any(c => keepFloat.Contains(Id(c)) || (Moving.Contains(c.OpType) && FeedsKeptFloat(c.Output[0], depth + 1)));
+        bool Quantized(string t) => ReadQuantized(t) || !FeedsKeptFloat(t);
+
         var dropped = new HashSet<string>(StringComparer.Ordinal);
         int weighted = 0;
-        foreach (var node in g.Node)
+        foreach (var node in g.Node.Where(quantizing.Contains))
         {
-            if (!Computing.Contains(node.OpType) || (node.OpType is "Conv" or "Gemm" or "MatMul" && !(node.Input.Count > 1 && inits.Contains(node.Input[1]) && IsFloat(g, node.Input[1]))))
-            {
-                continue;
-            }
-
-            weighted += node.OpType is "Conv" or "Gemm" or "MatMul" ? 1 : 0;
-            foreach (var input in node.OpType is "Conv" or "Gemm" or "MatMul" ? node.Input.Take(1) : node.Input)
+            weighted += IsWeighted(node) ? 1 : 0;
+            foreach (var input in ActivationInputs(node))
             {
                 Add(input);
             }
 
             // Its output: through a Relu or Clip(0, ≤6) that only it feeds, which the uint8 range then replaces.
+            // When that rectified output stays float (it feeds a kept node), so does the raw one.
             string output = node.Output[0];
             if (consumers.GetValueOrDefault(output) is [var act] && !outputs.Contains(output) && IsRectifier(act, g) && !outputs.Contains(act.Output[0]))
             {
-                dropped.Add(act.Output[0]);
-                output = act.Output[0];
+                if (Quantized(act.Output[0]))
+                {
+                    dropped.Add(act.Output[0]);
+                    Add(act.Output[0]);
+                }
             }
-
-            Add(output);
+            else if (Quantized(output))
+            {
+                Add(output);
+            }
         }
 
         // Moving ops carry their input's parameters forward (repeat until no new tensor: chains of them).
@@ -94,7 +121,7 @@ internal static class Int8Graph
             foreach (var node in g.Node.Where(n => Moving.Contains(n.OpType)))
             {
                 string from = node.Input[0], to = node.Output[0];
-                if ((seen.Contains(from) || shared.ContainsKey(from)) && !outputs.Contains(to) && !seen.Contains(to) && !shared.ContainsKey(to))
+                if ((seen.Contains(from) || shared.ContainsKey(from)) && !outputs.Contains(to) && !seen.Contains(to) && !shared.ContainsKey(to) && Quantized(to))
                 {
                     shared[to] = shared.GetValueOrDefault(from, from);
                     grew = true;
@@ -102,9 +129,8 @@ internal static class Int8Graph
             }
         }
 
-        _ = producer;
         int floatOps = g.Node.Count(n => !Computing.Contains(n.OpType) && !Moving.Contains(n.OpType) && !dropped.Contains(n.Output[0]));
-        return new Plan(quantized, shared, dropped, weighted, floatOps);
+        return new Plan(quantized, shared, dropped, weighted, floatOps, keepFloat);
     }
 
     /// <summary>
@@ -134,6 +160,8 @@ internal static class Int8Graph
         {
             qparams[t] = qparams[from];
         }
+
+        var kept = g.Node.Where(n => plan.KeepFloat.Contains(Id(n))).ToHashSet(ReferenceEqualityComparer.Instance);
 
         // Drop the rectifiers: their producer writes their output name.
         var byOutput = g.Node.Where(n => n.Output.Count > 0).ToDictionary(n => n.Output[0], StringComparer.Ordinal);
@@ -174,7 +202,7 @@ internal static class Int8Graph
                 }
             }
 
-            if (node.OpType is "Conv" or "Gemm" or "MatMul" && node.Input.Count > 1 && inits.TryGetValue(node.Input[1], out var w) && w.DataType == Float
+            if (node.OpType is "Conv" or "Gemm" or "MatMul" && !kept.Contains(node) && node.Input.Count > 1 && inits.TryGetValue(node.Input[1], out var w) && w.DataType == Float
                 && qparams.ContainsKey(OriginalName(node.Input[0], dequantized)))
             {
                 int axis = node.OpType switch
@@ -329,9 +357,6 @@ internal static class Int8Graph
     }
 
     private static bool IsFloat(GraphProto g, string name) => g.Initializer.First(t => t.Name == name).DataType == Float;
-
-    private static Dictionary<string, NodeProto> Producers(GraphProto g) =>
-        g.Node.SelectMany(n => n.Output.Select(o => (o, n))).GroupBy(x => x.o, StringComparer.Ordinal).ToDictionary(x => x.Key, x => x.First().n, StringComparer.Ordinal);
 
     private static Dictionary<string, List<NodeProto>> Consumers(GraphProto g)
     {

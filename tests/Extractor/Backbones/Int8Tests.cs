@@ -188,6 +188,55 @@ public sealed class Int8Tests(ResNetCache fixture, QuantizedResNet18 quantizedMo
         Assert.DoesNotContain("FusedConv", ops);
     }
 
+    /// <summary>
+    /// A model that quantizing costs accuracy: one channel of the tiny CNN's second convolution made 300 times larger (and
+    /// ignored by the third), so one uint8 scale for that map leaves the 15 channels the third convolution reads a level or
+    /// two. The quantizer finds the convolution that reads the map, leaves it in float and says so (ONNX Runtime then runs
+    /// the one that writes the map in float too); the features get closer to fp32's than with everything quantized.
+    /// </summary>
+    [Fact]
+    public void ANodeWhoseQuantizationCostsAccuracyIsLeftInFloatAndNamed()
+    {
+        using var tmp = new TempDir();
+        var model = SynthModels.TinyCnn(seed: 11);
+        foreach (var name in new[] { "c2_W", "c2_B" })
+        {
+            var t = model.Graph.Initializer.Single(x => x.Name == name);
+            var values = OnnxGraph.ToFloats(t);
+            int perChannel = values.Length / 16;
+            for (int i = 0; i < perChannel; i++)
+            {
+                values[i] = name == "c2_B" ? 300f : values[i] * 300f;
+            }
+
+            t.RawData = Google.Protobuf.ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+
+        // The third convolution ignores that channel: what it reads is the 15 others, which the shared scale crushes.
+        var c3 = model.Graph.Initializer.Single(x => x.Name == "c3_W");
+        var w3 = OnnxGraph.ToFloats(c3);
+        for (int o = 0; o < 32; o++)
+        {
+            Array.Clear(w3, o * 16 * 9, 9);
+        }
+
+        c3.RawData = Google.Protobuf.ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(w3.AsSpan()));
+        string source = tmp.Sub("outlier.onnx");
+        SynthModels.Save(model, source);
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 12);
+        var spec = new BackboneSpec { Backbone = source, Preprocess = PreprocessMode.Caffe, Device = DeviceRequest.Cpu };
+        var all = Int8Quantizer.Run(new QuantizeOptions { Backbone = spec, Calibration = data, Output = tmp.Sub("all.onnx"), Images = 12, Holdout = 12 }
+            with { KeepFloatSearch = false });
+        var searched = Int8Quantizer.Run(new QuantizeOptions { Backbone = spec, Calibration = data, Output = tmp.Sub("q.onnx"), Images = 12, Holdout = 12 });
+        Assert.True(all.MedianCosine < 0.99, $"with every node quantized the median cosine is {all.MedianCosine}");
+        Assert.Equal(["c3"], searched.KeptFloat);
+        Assert.True(searched.MedianCosine > all.MedianCosine + 0.002, $"median cosine {all.MedianCosine} -> {searched.MedianCosine}");
+        Assert.Contains("left in float", searched.Description);
+        Assert.Contains("c3", PipelineMetadata.Read(OnnxGraph.Load(tmp.Sub("q.onnx")), "q.onnx").Quantization);
+        // c3 in float, and c2 too: what it writes is read by float ops only now, so it has no integer kernel to feed.
+        Assert.Equal((3, 1, 2), (searched.WeightedOps, searched.IntegerKernels, searched.FloatWeightedOps.Count));
+    }
+
     /// <summary>A calibration folder without images is one line naming it, with the data-layout exit code; no file is written.</summary>
     [Fact]
     public void CalibrationWithoutImagesIsOneLineAndWritesNothing()
