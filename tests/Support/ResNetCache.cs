@@ -9,11 +9,16 @@ namespace Pipeline.Tests.Support;
 public sealed class ResNetCache : IDisposable
 {
     private readonly TempDir _dir = new();
+    private readonly Lazy<Evaluation> _defaultHead;
 
     public ResNetCache()
     {
         Report = FeatureExtractor.Run(new ExtractionOptions { Data = TestPaths.CatsVsDogs, Out = Root, Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } });
+        _defaultHead = new(() => TrainAndEvaluate(Root));
     }
+
+    /// <summary>The default head on these fp32 features, evaluated on the test split: what a reduced precision is compared with (trained once).</summary>
+    public Evaluation DefaultHeadOnTest => _defaultHead.Value;
 
     public string Root => _dir.Sub("cache");
 
@@ -22,6 +27,13 @@ public sealed class ResNetCache : IDisposable
     public string Split(string name) => Path.Combine(Root, name);
 
     public void Dispose() => _dir.Dispose();
+
+    /// <summary>Through the entry point, with the CLI's defaults (5-fold cross-validation, then a refit), on the CPU; evaluated on the test split.</summary>
+    public static Evaluation TrainAndEvaluate(string root)
+    {
+        using var classifier = new TransferLearning { Head = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(root);
+        return classifier.Evaluate(root);
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -97,8 +97,8 @@ public sealed class Int8Tests(ResNetCache fixture, QuantizedResNet18 quantizedMo
         Assert.True(cosines[0] > 0.95, $"lowest cosine int8 vs fp32: {cosines[0]}");
         Assert.True(cosines[800] > 0.99, $"median cosine int8 vs fp32: {cosines[800]}");
 
-        var fp32 = Evaluate(fixture.Root);
-        var quantized = Evaluate(tmp.Sub("int8"));
+        var fp32 = fixture.DefaultHeadOnTest;
+        var quantized = ResNetCache.TrainAndEvaluate(tmp.Sub("int8"));
         Assert.InRange(quantized.Accuracy, fp32.AccuracyLow, fp32.AccuracyHigh);
     }
 
@@ -130,7 +130,7 @@ public sealed class Int8Tests(ResNetCache fixture, QuantizedResNet18 quantizedMo
         string onnx = tmp.Sub("classifier.onnx");
         ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest, quantizedModel.File), onnx);
 
-        var (files, pixels) = ClassifierExportTests.TestPhotosAt224(tmp, 6);
+        var (files, pixels) = ClassifierExportTests.TestPhotosAt(tmp, 6);
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, quantizedModel.File, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
         Assert.All(skipped, s => Assert.Null(s));
@@ -249,11 +249,5 @@ public sealed class Int8Tests(ResNetCache fixture, QuantizedResNet18 quantizedMo
         Assert.Contains(tmp.Sub("empty"), r.Stderr);
         Assert.StartsWith("error:", r.Stderr.Trim());
         Assert.False(System.IO.File.Exists(tmp.Sub("q.onnx")));
-    }
-
-    private static Evaluation Evaluate(string root)
-    {
-        using var classifier = new TransferLearning { Head = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(root);
-        return classifier.Evaluate(root);
     }
 }

@@ -44,8 +44,8 @@ public sealed class PrecisionTests(ResNetCache fixture)
             Assert.True(worst < 0.01, $"{split}: largest relative L2 difference fp16 vs fp32 {worst:E2}");
         }
 
-        var fp32 = TrainAndEvaluate(fixture.Root);
-        var fp16 = TrainAndEvaluate(tmp.Sub("fp16"));
+        var fp32 = fixture.DefaultHeadOnTest;
+        var fp16 = ResNetCache.TrainAndEvaluate(tmp.Sub("fp16"));
         Assert.InRange(fp16.Accuracy, fp32.AccuracyLow, fp32.AccuracyHigh);
     }
 
@@ -107,12 +107,5 @@ public sealed class PrecisionTests(ResNetCache fixture)
         using var value = OrtValue.CreateTensorValueFromMemory(input, [1, 3, 224, 224]);
         using var results = session.Run(new RunOptions(), [name], [value], [session.OutputMetadata.Keys.First()]);
         return results[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    private static Evaluation TrainAndEvaluate(string root)
-    {
-        // Through the entry point, with the CLI's defaults (5-fold cross-validation, then a refit).
-        using var classifier = new TransferLearning { Head = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(root);
-        return classifier.Evaluate(root);
     }
 }

@@ -167,19 +167,7 @@ public sealed class RealShapeModelTests
     private static void AssertExportMatchesPredict(TempDir tmp, TrainedHead head, string backbone, string onnx, int size)
     {
         const int n = 4;
-        var files = new List<string>();
-        var pixels = new byte[n * size * size * 3];
-        for (int i = 0; i < n; i++)
-        {
-            string png = BadImages.Reencode(TestPaths.Photo("test", i % 2 == 0 ? "cat" : "dog", 4001 + i), tmp.Sub($"p{i}.png"), "PNG", size, size);
-            files.Add(png);
-            var image = BadImages.DecodeFull(png);
-            for (int p = 0; p < size * size; p++)
-            {
-                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * size * size * 3) + (p * 3), 3));
-            }
-        }
-
+        var (files, pixels) = Pipeline.Tests.Head.Composition.ClassifierExportTests.TestPhotosAt(tmp, n, size);
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, backbone, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
         Assert.All(skipped, s => Assert.Null(s));

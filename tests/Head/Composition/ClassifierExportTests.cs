@@ -26,7 +26,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         string onnx = tmp.Sub("classifier.onnx");
         ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest), onnx);
 
-        var (files, pixels) = TestPhotosAt224(tmp, 12);
+        var (files, pixels) = TestPhotosAt(tmp, 12);
 
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
@@ -87,18 +87,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         Assert.Contains(model.Graph.Node, n => n.OpType == "Split");
 
         const int n = 4, size = 64;
-        var files = new List<string>();
-        var pixels = new byte[n * size * size * 3];
-        for (int i = 0; i < n; i++)
-        {
-            string png = BadImages.Reencode(TestPaths.Photo("test", i % 2 == 0 ? "cat" : "dog", 4001 + i), tmp.Sub($"{i}.png"), "PNG", size, size);
-            files.Add(png);
-            var image = BadImages.DecodeFull(png);
-            for (int p = 0; p < size * size; p++)
-            {
-                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * size * size * 3) + (p * 3), 3));
-            }
-        }
+        var (files, pixels) = TestPhotosAt(tmp, n, size);
 
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, tiny, device: DeviceRequest.Cpu));
         var (expected, _) = predictor.Probabilities(files);
@@ -113,22 +102,22 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
     }
 
     /// <summary>
-    /// <paramref name="n"/> test photos, cats and dogs alternating, as 224×224 PNGs (so predict's resize is the
-    /// identity and every runtime sees the same pixels) and as one (n, 224, 224, 3) uint8 RGB buffer.
+    /// <paramref name="n"/> test photos, cats and dogs alternating, as <paramref name="size"/>² PNGs (so predict's resize is
+    /// the identity and every runtime sees the same pixels) and as one (n, size, size, 3) uint8 RGB buffer.
     /// </summary>
-    internal static (List<string> Files, byte[] Pixels) TestPhotosAt224(TempDir tmp, int n)
+    internal static (List<string> Files, byte[] Pixels) TestPhotosAt(TempDir tmp, int n, int size = 224)
     {
         var files = new List<string>();
-        var pixels = new byte[n * 224 * 224 * 3];
+        var pixels = new byte[n * size * size * 3];
         for (int i = 0; i < n; i++)
         {
             string cls = i % 2 == 0 ? "cat" : "dog";
-            string png = BadImages.Reencode(TestPaths.Photo("test", cls, 4001 + i), tmp.Sub($"{cls}{i}.png"), "PNG", 224, 224);
+            string png = BadImages.Reencode(TestPaths.Photo("test", cls, 4001 + i), tmp.Sub($"{cls}{i}-{size}.png"), "PNG", size, size);
             files.Add(png);
             var image = BadImages.DecodeFull(png);
-            for (int p = 0; p < 224 * 224; p++)
+            for (int p = 0; p < size * size; p++)
             {
-                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * 224 * 224 * 3) + (p * 3), 3));
+                image.Pixels.Slice(p * 4, 3).CopyTo(pixels.AsSpan((i * size * size * 3) + (p * 3), 3));
             }
         }
 
@@ -168,7 +157,7 @@ public sealed class ClassifierExportTests(ResNetCache fixture)
         ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest), onnx);
 
         const int n = 20;
-        var (files, pixels) = TestPhotosAt224(tmp, n);
+        var (files, pixels) = TestPhotosAt(tmp, n);
 
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
