@@ -189,15 +189,10 @@ internal sealed class ExtractionPipeline
             _preprocessor.Run(image, input, scratch, view);
             Interlocked.Add(ref _preprocessTicks, Stopwatch.GetTimestamp() - t2);
         }
-        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        catch (Exception e) when (InvalidImageException.IsFileProblem(e))
         {
             // Whatever one file does to the decoder is that file's skip reason, never the run's end.
-            skip = e switch
-            {
-                InvalidImageException => e.Message,
-                IOException or UnauthorizedAccessException => $"unreadable ({e.Message})",
-                _ => $"cannot decode ({e.GetType().Name}: {e.Message})",
-            };
+            skip = InvalidImageException.SkipReason(e);
             input.Clear();   // the slot still runs through the batch; its row is dropped
         }
 
