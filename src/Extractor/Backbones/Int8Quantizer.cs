@@ -130,9 +130,9 @@ internal static class Int8Quantizer
         }
 
         var fidelity = new FidelityProbe(folded, preprocessing, graph.Info.FeatureTensor, holdout, options.Backbone.Threads);
-        var (quantized, keptFloat, finalPlan) = options.KeepFloatSearch
+        var (quantized, keptFloat, finalPlan, cosines) = options.KeepFloatSearch
             ? KeepSensitiveNodesFloat(folded, plan, ranges!, options.WeightBits, fidelity, graph.File, info)
-            : (Int8Graph.Quantize(folded, plan, ranges!, options.WeightBits), [], plan);
+            : Quantized(folded, plan, ranges!, options.WeightBits, fidelity, []);
         string description = $"int8 QDQ: weights per-channel symmetric {options.WeightBits}-bit, activations uint8 per-tensor ({SettingNames.Of(options.Method)}) " +
                              $"calibrated on {calibration.Count - skipped.Count} images of '{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Calibration)))}'; " +
                              (keptFloat.Count > 0 ? $"left in float (quantizing them cost accuracy): {string.Join(", ", keptFloat)}; " : "") +
@@ -142,11 +142,9 @@ internal static class Int8Quantizer
         byte[] bytes = quantized.ToByteArray();
 
         var (kernels, floatWeighted, floatOps) = IntegerKernels(bytes, graph.File);
-        var cosines = fidelity.Cosines(bytes);
         AtomicFile.Write(options.Output, bytes);
-        cosines.Sort();
         return new QuantizationReport(options.Output, graph.Info.File, calibration.Count - skipped.Count, skipped, Int8Graph.WeightedNodes(folded).Count, kernels, floatWeighted, finalPlan.Dropped.Count,
-            floatOps, keptFloat, cosines.Count, cosines.Count > 0 ? cosines[cosines.Count / 2] : double.NaN, cosines.Count > 0 ? cosines[0] : double.NaN,
+            floatOps, keptFloat, cosines.Count, Median(cosines), cosines.Count > 0 ? cosines.Min() : double.NaN,
             Stopwatch.GetElapsedTime(start).TotalSeconds, description);
     }
 
@@ -165,13 +163,7 @@ internal static class Int8Quantizer
         var g = model.Graph;
         var p = graph.Preprocessing;
         string centred = "pipeline_mean_subtracted";
-        foreach (var node in g.Node)
-        {
-            for (int i = 0; i < node.Input.Count; i++)
-            {
-                node.Input[i] = node.Input[i] == graph.InputName ? centred : node.Input[i];
-            }
-        }
+        OnnxGraph.Rename(g.Node, graph.InputName, centred);
 
         long[] dims = p.Layout == TensorLayout.Nchw ? [3, p.Height, p.Width] : [p.Height, p.Width, 3];
         g.Initializer.Add(OnnxBuilder.FloatTensor("pipeline_mean_image", graph.MeanImage, dims));
@@ -209,9 +201,10 @@ internal static class Int8Quantizer
                 preprocessor.Run(image, input.AsSpan(count * length, length), scratch);
                 count++;
             }
-            catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (InvalidImageException.IsFileProblem(e))
             {
-                skipped.Add($"{file}: {e.Message}");
+                // As extract does: whatever one file does to the decoder is that file's skip reason, never the run's end.
+                skipped.Add($"{file}: {InvalidImageException.SkipReason(e)}");
                 continue;
             }
 
@@ -250,14 +243,7 @@ internal static class Int8Quantizer
     private static Dictionary<string, (float Min, float Max)>? Calibrate(ModelProto folded, Int8Graph.Plan plan, Preprocessing p, IReadOnlyList<string> files,
         CalibrationMethod method, int threads, List<string> skipped)
     {
-        var probe = folded.Clone();
-        probe.Graph.Output.Clear();
-        foreach (var t in plan.Calibrated)
-        {
-            probe.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-        }
-
-        using var session = Session(probe.ToByteArray(), threads);
+        using var session = Session(OnnxGraph.WithFloatOutputs(folded, plan.Calibrated).ToByteArray(), threads);
         string inputName = OnnxGraph.RealInputs(folded.Graph).First().Name;
         var min = plan.Calibrated.ToDictionary(t => t, _ => float.PositiveInfinity, StringComparer.Ordinal);
         var max = plan.Calibrated.ToDictionary(t => t, _ => float.NegativeInfinity, StringComparer.Ordinal);
@@ -348,57 +334,48 @@ internal static class Int8Quantizer
     /// at least <see cref="MinGain"/> (at most <see cref="MaxFloatNodes"/> nodes). Each round tries every candidate:
     /// only a model that needs it pays for the search. Returns the model and the nodes kept float.
     /// </summary>
-    private static (ModelProto Model, List<string> KeptFloat, Int8Graph.Plan Plan) KeepSensitiveNodesFloat(ModelProto folded, Int8Graph.Plan plan,
+    private static Trial KeepSensitiveNodesFloat(ModelProto folded, Int8Graph.Plan plan,
         IReadOnlyDictionary<string, (float Min, float Max)> ranges, int bits, FidelityProbe fidelity, string file, Action<string>? info)
     {
-        var model = Int8Graph.Quantize(folded, plan, ranges, bits);
-        var kept = new List<string>();
-        if (fidelity.Images == 0)
+        var chosen = Quantized(folded, plan, ranges, bits, fidelity, []);
+        while (fidelity.Images > 0 && Median(chosen.Cosines) < TargetCosine && chosen.KeptFloat.Count < MaxFloatNodes)
         {
-            return (model, kept, plan);
-        }
-
-        double cosine = Median(fidelity.Cosines(model.ToByteArray()));
-        while (cosine < TargetCosine && kept.Count < MaxFloatNodes)
-        {
-            (string Node, double Cosine, ModelProto Model, Int8Graph.Plan Plan)? best = null;
-            foreach (var candidate in Int8Graph.WeightedNodes(folded).Except(kept))
+            Trial? best = null;
+            foreach (var candidate in Int8Graph.WeightedNodes(folded).Except(chosen.KeptFloat))
             {
-                var keep = kept.Append(candidate).ToHashSet(StringComparer.Ordinal);
-                var trial = Int8Graph.MakePlan(folded, file, keep);
-                if (!trial.Calibrated.All(ranges.ContainsKey))
+                var keep = chosen.KeptFloat.Append(candidate).ToList();
+                var trial = Int8Graph.MakePlan(folded, file, keep.ToHashSet(StringComparer.Ordinal));
+                if (trial.Calibrated.All(ranges.ContainsKey)
+                    && Quantized(folded, trial, ranges, bits, fidelity, keep) is var t && (best is null || Median(t.Cosines) > Median(best.Cosines)))
                 {
-                    continue;
-                }
-
-                var q = Int8Graph.Quantize(folded, trial, ranges, bits);
-                double c = Median(fidelity.Cosines(q.ToByteArray()));
-                if (best is null || c > best.Value.Cosine)
-                {
-                    best = (candidate, c, q, trial);
+                    best = t;
                 }
             }
 
-            if (best is not { } b || b.Cosine - cosine < MinGain)
+            if (best is null || Median(best.Cosines) - Median(chosen.Cosines) < MinGain)
             {
                 break;
             }
 
-            info?.Invoke($"quantize: '{b.Node}' stays float: median cosine to fp32 {cosine:F4} -> {b.Cosine:F4}");
-            kept.Add(b.Node);
-            cosine = b.Cosine;
-            model = b.Model;
-            plan = b.Plan;
+            info?.Invoke($"quantize: '{best.KeptFloat[^1]}' stays float: median cosine to fp32 {Median(chosen.Cosines):F4} -> {Median(best.Cosines):F4}");
+            chosen = best;
         }
 
-        return (model, kept, plan);
+        return chosen;
     }
 
-    private static double Median(List<double> values)
+    /// <summary>The QDQ model of a plan, with its per-image cosines to fp32 (none without held-out images).</summary>
+    private static Trial Quantized(ModelProto folded, Int8Graph.Plan plan, IReadOnlyDictionary<string, (float Min, float Max)> ranges, int bits, FidelityProbe fidelity, List<string> keptFloat)
     {
-        values.Sort();
-        return values.Count == 0 ? double.NaN : values[values.Count / 2];
+        var model = Int8Graph.Quantize(folded, plan, ranges, bits);
+        return new Trial(model, keptFloat, plan, fidelity.Cosines(model.ToByteArray()));
     }
+
+    /// <summary>A quantized model, the nodes it keeps in float, its plan and its cosines to fp32 on the held-out images.</summary>
+    private sealed record Trial(ModelProto Model, List<string> KeptFloat, Int8Graph.Plan Plan, List<double> Cosines);
+
+    private static double Median(List<double> values) =>
+        values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
 
     /// <summary>fp32 features of images the calibration did not see, computed once; any int8 model's cosines to them.</summary>
     private sealed class FidelityProbe

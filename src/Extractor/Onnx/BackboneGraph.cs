@@ -55,16 +55,7 @@ internal sealed record BackboneGraph(ModelProto Model, string InputName, string 
         x = OnnxBuilder.Node(nodes, "Add", [x, "pipeline_offset"], "pipeline_normalised");
 
         // The backbone reads the normalised tensor instead of its old input.
-        foreach (var node in g.Node)
-        {
-            for (int i = 0; i < node.Input.Count; i++)
-            {
-                if (node.Input[i] == graph.InputName)
-                {
-                    node.Input[i] = x;
-                }
-            }
-        }
+        OnnxGraph.Rename(g.Node, graph.InputName, x);
 
         foreach (var node in g.Node.Where(n => n.OpType is "MaxPool" or "AveragePool"))
         {

@@ -54,7 +54,7 @@ internal static class Float16Graph
         foreach (var input in FloatInputs(g))
         {
             string half = input.Name + "_fp16";
-            Rename(g.Node, input.Name, half, outputsToo: false);
+            OnnxGraph.Rename(g.Node, input.Name, half, outputsToo: false);
             Cast(nodes, input.Name, half, Float16);
         }
 
@@ -63,7 +63,7 @@ internal static class Float16Graph
         {
             // Its producer and any node inside that reads it use the fp16 tensor; only the graph output is fp32.
             string half = output.Name + "_fp16";
-            Rename(nodes, output.Name, half, outputsToo: true);
+            OnnxGraph.Rename(nodes, output.Name, half, outputsToo: true);
             Cast(nodes, half, output.Name, Float);
         }
 
@@ -82,7 +82,7 @@ internal static class Float16Graph
         {
             // The input as a fp16 graph sees it: rounded to float16.
             string rounded = input.Name + "_rounded";
-            Rename(g.Node, input.Name, rounded, outputsToo: false);
+            OnnxGraph.Rename(g.Node, input.Name, rounded, outputsToo: false);
             string half = Cast(nodes, input.Name, input.Name + "_fp16", Float16);
             Cast(nodes, half, rounded, Float);
         }
@@ -209,27 +209,6 @@ internal static class Float16Graph
     /// <summary>The graph's real (not initializer) float32 inputs.</summary>
     private static List<ValueInfoProto> FloatInputs(GraphProto g) =>
         OnnxGraph.RealInputs(g).Where(i => i.Type?.TensorType?.ElemType == Float).ToList();
-
-    /// <summary>Every reference to tensor <paramref name="from"/> as a node input (and, with <paramref name="outputsToo"/>, as a node output) becomes <paramref name="to"/>.</summary>
-    private static void Rename(IEnumerable<NodeProto> nodes, string from, string to, bool outputsToo)
-    {
-        foreach (var n in nodes)
-        {
-            Replace(n.Input, from, to);
-            if (outputsToo)
-            {
-                Replace(n.Output, from, to);
-            }
-        }
-    }
-
-    private static void Replace(Google.Protobuf.Collections.RepeatedField<string> names, string from, string to)
-    {
-        for (int i = 0; i < names.Count; i++)
-        {
-            names[i] = names[i] == from ? to : names[i];
-        }
-    }
 
     private static void ToHalf(TensorProto t)
     {

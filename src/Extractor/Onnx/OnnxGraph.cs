@@ -126,6 +126,40 @@ internal static class OnnxGraph
         return false;
     }
 
+    /// <summary>Every reference to tensor <paramref name="from"/> as a node input (and, with <paramref name="outputsToo"/>, as a node output) becomes <paramref name="to"/>.</summary>
+    public static void Rename(IEnumerable<NodeProto> nodes, string from, string to, bool outputsToo = false)
+    {
+        foreach (var n in nodes)
+        {
+            Replace(n.Input, from, to);
+            if (outputsToo)
+            {
+                Replace(n.Output, from, to);
+            }
+        }
+
+        static void Replace(Google.Protobuf.Collections.RepeatedField<string> names, string from, string to)
+        {
+            for (int i = 0; i < names.Count; i++)
+            {
+                names[i] = names[i] == from ? to : names[i];
+            }
+        }
+    }
+
+    /// <summary>A copy of <paramref name="model"/> whose outputs are <paramref name="tensors"/> (float32): to read intermediate tensors in one run.</summary>
+    public static ModelProto WithFloatOutputs(ModelProto model, IEnumerable<string> tensors)
+    {
+        var probe = model.Clone();
+        probe.Graph.Output.Clear();
+        foreach (var t in tensors)
+        {
+            probe.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
+        }
+
+        return probe;
+    }
+
     /// <summary>All tensor names produced in the graph (node outputs and graph inputs).</summary>
     public static IEnumerable<string> TensorNames(GraphProto graph) =>
         RealInputs(graph).Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).Where(n => n.Length > 0);

@@ -35,25 +35,24 @@ internal static class OnnxTools
             parameters,
             dims.Length == 4 && dims[1] == 3 ? OnnxFlops.Gflops(model, input.Name, dims) : double.NaN,
             OnnxGraph.IsSynthetic(model),
-            CutPoints.Find(model).Select(c => c with { Note = Shapes(model, input.Name, dims).TryGetValue(c.Tensor, out var shape) ? $"{shape}; {c.Note}" : c.Note }).ToList());
+            WithShapes(model, input.Name, dims, CutPoints.Find(model)));
     }
 
-    /// <summary>The shape of each cut candidate for one image (ONNX Runtime runs the graph once on zeros); empty when it cannot run.</summary>
-    private static Dictionary<string, string> Shapes(ModelProto model, string input, long[] dims)
+    /// <summary>Each cut point's note, led by its shape for one image where the graph runs.</summary>
+    private static List<CutPoint> WithShapes(ModelProto model, string input, long[] dims, IReadOnlyList<CutPoint> points)
+    {
+        var shapes = Shapes(model, input, dims, points.Select(c => c.Tensor).Distinct().ToArray());
+        return points.Select(c => shapes.TryGetValue(c.Tensor, out var shape) ? c with { Note = $"{shape}; {c.Note}" } : c).ToList();
+    }
+
+    /// <summary>The shape of each of <paramref name="tensors"/> for one image (ONNX Runtime runs the graph once on zeros); empty when it cannot run.</summary>
+    private static Dictionary<string, string> Shapes(ModelProto model, string input, long[] dims, string[] tensors)
     {
         var shapes = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            var probe = model.Clone();
-            var tensors = CutPoints.Find(model).Select(c => c.Tensor).Distinct().ToArray();
-            probe.Graph.Output.Clear();
-            foreach (var t in tensors)
-            {
-                probe.Graph.Output.Add(new ValueInfoProto { Name = t, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float } } });
-            }
-
             _ = OrtSetup.Environment;
-            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(probe.ToByteArray());
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(OnnxGraph.WithFloatOutputs(model, tensors).ToByteArray());
             using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[dims.Aggregate(1L, (a, b) => a * b)], dims);
             using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
             using var outputs = session.Run(run, [input], [value], tensors);
