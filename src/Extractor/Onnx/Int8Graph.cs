@@ -194,6 +194,7 @@ internal static class Int8Graph
         var weightDone = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in g.Node.ToList())
         {
+            string activation = node.Input.Count > 0 ? node.Input[0] : "";   // its name before it reads the dequantized copy
             for (int i = 0; i < node.Input.Count; i++)
             {
                 if (dequantized.TryGetValue(node.Input[i], out var dq))
@@ -203,7 +204,7 @@ internal static class Int8Graph
             }
 
             if (node.OpType is "Conv" or "Gemm" or "MatMul" && !kept.Contains(node) && node.Input.Count > 1 && inits.TryGetValue(node.Input[1], out var w) && w.DataType == Float
-                && qparams.ContainsKey(OriginalName(node.Input[0], dequantized)))
+                && qparams.TryGetValue(activation, out var input))
             {
                 int axis = node.OpType switch
                 {
@@ -215,8 +216,7 @@ internal static class Int8Graph
                 node.Input[1] = wq;
                 if (node.OpType is "Conv" or "Gemm" && node.Input.Count > 2 && inits.TryGetValue(node.Input[2], out var b) && b.DataType == Float)
                 {
-                    float inputScale = qparams[OriginalName(node.Input[0], dequantized)].Scale;
-                    node.Input[2] = QuantizeBias(g, nodes, b, node.Output[0], inputScale, wScales);
+                    node.Input[2] = QuantizeBias(g, nodes, b, node.Output[0], input.Scale, wScales);
                 }
             }
 
@@ -239,9 +239,6 @@ internal static class Int8Graph
         SetOpset13(model);
         return model;
     }
-
-    private static string OriginalName(string input, Dictionary<string, string> dequantized) =>
-        dequantized.FirstOrDefault(kv => kv.Value == input).Key ?? input;
 
     /// <summary>int8 weights, one symmetric scale per slice along <paramref name="axis"/>, behind a DequantizeLinear.</summary>
     private static (string Output, float[] Scales) QuantizeWeight(GraphProto g, List<NodeProto> nodes, TensorProto w, int axis, int bits, Dictionary<string, string> done)
