@@ -88,7 +88,7 @@ public sealed class Classifier : IDisposable
     /// </summary>
     /// <param name="path">The .onnx file to write (atomically).</param>
     public void Export(string path) =>
-        ClassifierExport.Export(_head, HeadBackbone.Spec(_head.Manifest, model: _runtime.Model, device: DeviceRequest.Cpu), path);
+        ClassifierExport.Export(_head, HeadBackbone.Spec(_head.Manifest, _runtime, DeviceRequest.Cpu), path);
 
     /// <summary>Saves the head (weights.bin and head.json, each written atomically), and its training curves when asked.</summary>
     /// <param name="dir">The head's folder.</param>
@@ -103,5 +103,5 @@ public sealed class Classifier : IDisposable
     }
 
     internal Predictor Predictor(Action<string>? info = null) => _predictor ??= new Predictor(_head,
-        HeadBackbone.Spec(_head.Manifest, model: _runtime.Model, device: _runtime.Device, threads: _runtime.Threads), info);
+        HeadBackbone.Spec(_head.Manifest, _runtime), info);
 }

@@ -25,6 +25,16 @@ internal static class HeadBackbone
         Threads = threads,
     };
 
+    /// <summary>
+    /// The backbone a head runs behind for a caller whose own backbone is <paramref name="runtime"/> (the entry point's
+    /// <see cref="BackboneSpec"/>): its file when it names one (a model file the head was trained on, or a copy of it
+    /// elsewhere; <see cref="Check"/> refuses one that computes other features), and its <see cref="BackboneSpec.Model"/>;
+    /// a preset name defers to the head's own (another preset cannot compute the head's features). Device and threads
+    /// are the caller's unless <paramref name="device"/> overrides them.
+    /// </summary>
+    public static BackboneSpec Spec(HeadManifest head, BackboneSpec runtime, DeviceRequest? device = null) =>
+        Spec(head, BackbonePreset.Find(runtime.Backbone) is null ? runtime.Backbone : null, runtime.Model, device ?? runtime.Device, runtime.Threads);
+
     /// <summary>The head's preset by name; a plain .onnx file the head names but does not carry must be given.</summary>
     private static string OwnBackbone(HeadManifest head) =>
         BackbonePreset.Find(head.Backbone.Name) is not null ? head.Backbone.Name
