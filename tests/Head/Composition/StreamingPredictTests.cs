@@ -20,7 +20,7 @@ public sealed class StreamingPredictTests
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 4);
         string tiny = tmp.Sub("tiny.onnx");
         SynthModels.Save(SynthModels.TinyCnn(seed: 7), tiny);
-        var spec = new BackboneSpec { Backbone = tiny, Device = DeviceRequest.Cpu };
+        var spec = new BackboneSpec { Backbone = tiny, Preprocess = PreprocessMode.Torch, Device = DeviceRequest.Cpu };
         FeatureExtractor.Run(new ExtractionOptions { Data = data, Out = tmp.Sub("cache"), Backbone = spec });
         using var cache = FeatureCache.Open(tmp.Sub("cache"));
         var head = HeadTrainer.Train(cache, null, new HeadOptions { Epochs = 2, Device = DeviceRequest.Cpu });
