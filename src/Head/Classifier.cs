@@ -83,6 +83,19 @@ public sealed class Classifier : IDisposable
         Predictor().Predict(global::Pipeline.Head.Composition.Predictor.ExpandPaths(paths), top, ttaFlip: ttaFlip);
 
     /// <summary>
+    /// Classifies image files and folders as <see cref="Predict(IEnumerable{string}, int, bool)"/> does, lazily: folders
+    /// are walked and images run chunk by chunk as the caller reads, so memory is bounded by the batch whatever the
+    /// number of files. Write each prediction out as it comes (the CLI's CSV and JSON do).
+    /// </summary>
+    /// <param name="paths">Files and folders.</param>
+    /// <param name="top">How many classes per image, most likely first.</param>
+    /// <param name="ttaFlip">Average each image with its horizontal mirror.</param>
+    /// <param name="batch">Images per backbone run.</param>
+    /// <returns>One prediction per file, in order; a file that cannot be read has its skip reason.</returns>
+    public IEnumerable<Prediction> PredictEach(IEnumerable<string> paths, int top = 1, bool ttaFlip = false, int batch = 32) =>
+        Predictor().PredictEach(global::Pipeline.Head.Composition.Predictor.ExpandLazily(paths), top, batch, ttaFlip);
+
+    /// <summary>
     /// Writes backbone + preprocessing + head as one ONNX file: input <c>image</c> (N, H, W, 3) uint8 RGB, resized
     /// as the metadata's <c>resize</c> says; output <c>probabilities</c> (N, classes). ONNX Runtime and OpenCV's DNN load it.
     /// </summary>

@@ -47,7 +47,7 @@ internal static class AuditCommand
             }
 
             int show = r.GetValue(Show);
-            Console.Out.WriteLine($"{report.LabelSuspects.Count} label suspects, {report.Duplicates.Count} near-duplicate groups ({report.Duplicates.Count(d => d.Leak)} leaks between splits; cosine ≥ {report.DuplicateThreshold}), {report.Outliers.Count} outliers");
+            Console.Out.WriteLine($"{report.LabelSuspects.Count} label suspects, {report.Duplicates.Count} near-duplicate groups ({report.Duplicates.Count(d => d.Leak)} leaks between splits; cosine ≥ {report.DuplicateThreshold}), {report.Outliers.Count} outliers; near-duplicates {report.DuplicateSearch}");
             var suspects = Output.Table("split", "path", "label", "predicted", "p(label)");
             foreach (var s in report.LabelSuspects.Take(show))
             {
@@ -58,7 +58,7 @@ internal static class AuditCommand
             var groups = Output.Table("similarity", "leak", "images");
             foreach (var g in report.Duplicates.Take(show))
             {
-                groups.AddRow($"{g.Similarity:F3}", g.Leak ? "LEAK" : "", Markup.Escape(string.Join("  ", g.Items.Select(i => $"{i.Split}/{i.Path}"))));
+                groups.AddRow($"{g.Similarity:F3}", g.Leak ? "LEAK" : "", Markup.Escape(string.Join("  ", g.Items.Select(i => $"{i.Split}/{i.Path}")) + (g.Count is { } all ? $"  … {all - g.Items.Count:N0} more" : "")));
             }
 
             Output.Write(groups);

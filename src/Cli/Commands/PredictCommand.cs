@@ -36,10 +36,11 @@ internal static class PredictCommand
 
             var spec = HeadBackbone.Spec(head.Manifest, r.GetValue(BackboneOptions.Backbone), r.GetValue(BackboneOptions.Model), r.GetValue(BackboneOptions.Device), r.GetValue(BackboneOptions.Threads));
             using var predictor = new Predictor(head, spec, line => Console.Error.WriteLine(line));
-            var predictions = predictor.Predict(files, r.GetValue(Top), r.GetValue(BackboneOptions.Batch), SharedOptions.TtaFlip(r));
+            // Predictions stream: each chunk of images is classified as the output before it is written.
+            var predictions = predictor.PredictEach(files, r.GetValue(Top), r.GetValue(BackboneOptions.Batch), SharedOptions.TtaFlip(r)).Select(ReportSkip);
             if (r.GetValue(SharedOptions.Json))
             {
-                Output.WriteJson(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));
+                Output.WriteJsonArray(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));
             }
             else if (r.GetValue(CsvOutput))
             {
@@ -68,14 +69,19 @@ internal static class PredictCommand
                 Output.Write(table);
             }
 
-            foreach (var p in predictions.Where(p => p.Skipped is not null))
-            {
-                Console.Error.WriteLine($"skipped {p.File}: {p.Skipped}");
-            }
-
             return 0;
         });
         return command;
+    }
+
+    private static Prediction ReportSkip(Prediction p)
+    {
+        if (p.Skipped is not null)
+        {
+            Console.Error.WriteLine($"skipped {p.File}: {p.Skipped}");
+        }
+
+        return p;
     }
 
     private static string Csv(string s) => s.Contains(',') || s.Contains('"') ? $"\"{s.Replace("\"", "\"\"")}\"" : s;

@@ -47,7 +47,7 @@ internal static class AuditReportPage
         html.Append("</div>\n<h2>Near-duplicates, leaks between splits first</h2>\n<div id=\"duplicates\">\n");
         foreach (var g in report.Duplicates)
         {
-            html.Append(inv, $"<div class=\"group{(g.Leak ? " leak" : "")}\" data-leak=\"{(g.Leak ? "true" : "false")}\" data-size=\"{g.Items.Count}\"><b>{(g.Leak ? "LEAK " : "")}{g.Similarity:F3}</b>");
+            html.Append(inv, $"<div class=\"group{(g.Leak ? " leak" : "")}\" data-leak=\"{(g.Leak ? "true" : "false")}\" data-size=\"{g.Size}\"><b>{(g.Leak ? "LEAK " : "")}{g.Similarity:F3}</b>{(g.Count is { } all ? $" {all:N0} images, {g.Items.Count} shown" : "")}");
             foreach (var item in g.Items)
             {
                 html.Append(inv, $"<figure>{Picture(sources, item.Split, item.Path)}<figcaption>{Encode(Named(item.Split, item.Path))}</figcaption></figure>");

@@ -15,9 +15,18 @@ public sealed record LabelSuspect(string Split, string Path, string Label, strin
 
 /// <summary>Images whose features are nearly the same: copies, re-encodes, resizes, bursts.</summary>
 /// <param name="Similarity">The lowest cosine similarity that links the group (centred features).</param>
-/// <param name="Items">The images, in split then path order.</param>
+/// <param name="Items">The images, in split then path order; for a group of more than 24, 24 examples (every split among them).</param>
 /// <param name="Leak">True when the group spans two splits: a test photo that is a copy of a training photo inflates the test accuracy.</param>
-public sealed record DuplicateGroup(double Similarity, IReadOnlyList<AuditItem> Items, bool Leak);
+public sealed record DuplicateGroup(double Similarity, IReadOnlyList<AuditItem> Items, bool Leak)
+{
+    /// <summary>Images in the group when it has more than <see cref="Items"/> lists (Items then holds examples); null when Items is the whole group.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Count { get; init; }
+
+    /// <summary>Images in the group, listed or not.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int Size => Count ?? Items.Count;
+}
 
 /// <summary>An image far from every class: a document scan in a cat folder, a blank frame.</summary>
 /// <param name="Split">Its split.</param>
@@ -33,6 +42,9 @@ public sealed record AuditReport(IReadOnlyList<LabelSuspect> LabelSuspects, IRea
 {
     /// <summary>The cosine similarity (of centred, L2-normalised features) from which two images count as near-duplicates.</summary>
     public double DuplicateThreshold { get; init; }
+
+    /// <summary>How near-duplicates were searched: exact (every pair compared) or approximate (past 200,000 rows), and over how many comparisons.</summary>
+    public string DuplicateSearch { get; init; } = "";
 
     /// <summary>The cross-validation whose out-of-fold predictions scored the training and validation images.</summary>
     public Training.CrossValidation? CrossValidation { get; init; }

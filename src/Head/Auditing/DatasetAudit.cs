@@ -93,16 +93,17 @@ internal static class DatasetAudit
         for (int i = 0; i < all.Count; i++)
         {
             all[i].Cache.ReadRow(all[i].Row, row);
-            row.CopyTo(x.AsSpan(i * f, f));
+            row.CopyTo(x.AsSpan(i * (long)f, f));
         }
 
         var itemOf = all.Select(a => new AuditItem(a.Cache.Manifest.Split, a.Cache.Manifest.Items[a.Row].Path)).ToArray();
         var labelOf = all.Select(a => a.Cache.Labels[a.Row]).ToArray();
-        var (duplicates, outliers) = Geometry(x, all.Count, f, itemOf, labelOf, k);
-        info?.Invoke($"audit: {images.Length + testRows.Length} images scored ({cv.Folds}-fold out-of-fold, {cv.BestEpoch} epochs), {all.Count} compared pairwise");
+        var (duplicates, outliers, search) = Geometry(x, all.Count, f, itemOf, labelOf, k);
+        info?.Invoke($"audit: {images.Length + testRows.Length} images scored ({cv.Folds}-fold out-of-fold, {cv.BestEpoch} epochs), {all.Count} rows searched for near-duplicates ({search})");
         return new AuditReport(suspects.OrderBy(s => s.Score).ThenBy(s => s.Path, StringComparer.Ordinal).ToList(), duplicates, outliers)
         {
             DuplicateThreshold = DuplicateThreshold,
+            DuplicateSearch = search,
             CrossValidation = cv,
         };
     }
@@ -133,46 +134,23 @@ internal static class DatasetAudit
     private static string SplitOf(FeatureSource source, int row, FeatureCache train, FeatureCache? validation) =>
         source.HasValidation && row >= train.Count ? validation!.Manifest.Split : train.Manifest.Split;
 
-    /// <summary>Near-duplicate groups (blocked all-pairs cosine similarity of centred rows, union-find) and outliers (distance to the nearest class centre).</summary>
-    internal static (List<DuplicateGroup> Duplicates, List<Outlier> Outliers) Geometry(float[] rows, int n, int f, AuditItem[] items, int[] labels, int classes)
+    /// <summary>Members a duplicate group lists (the rest are counted): a burst of 39,991 frames is one entry, not 39,991 thumbnails.</summary>
+    public const int MaxGroupExamples = 24;
+
+    /// <summary>
+    /// Near-duplicate groups (<see cref="NearDuplicates"/>: union-find over the blocked all-pairs cosine pass, or past
+    /// <paramref name="approximateFrom"/> rows the leader search) and outliers (distance to the nearest class centre).
+    /// Memory is O(N) rows plus one similarity slice.
+    /// </summary>
+    internal static (List<DuplicateGroup> Duplicates, List<Outlier> Outliers, string Search) Geometry(float[] rows, int n, int f, AuditItem[] items, int[] labels, int classes, int approximateFrom = NearDuplicates.ApproximateFrom)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var raw = nn.functional.normalize(tensor(rows, [n, f], ScalarType.Float32), dim: 1);
         var x = tensor(rows, [n, f], ScalarType.Float32);
         x = nn.functional.normalize(x - x.mean([0], keepdim: true), dim: 1);
-        var xs = x.data<float>().ToArray();   // (N, F) on the CPU, for the few pairs' exact similarity
-
-        // Duplicates: a (Block, N) slice of X·Xᵀ at a time, pairs i < j over the threshold.
-        var parent = Enumerable.Range(0, n).ToArray();
-        int Find(int a) => parent[a] == a ? a : parent[a] = Find(parent[a]);
-        var pairSimilarity = new Dictionary<(int, int), float>();
-        using var threshold = DuplicateThreshold.ToScalar();
-        for (int start = 0; start < n; start += Block)
-        {
-            using var block = torch.NewDisposeScope();
-            int b = Math.Min(Block, n - start);
-            var sims = x.narrow(0, start, b).matmul(x.T);                 // (b, N)
-            var hits = sims.ge(threshold).nonzero();                        // (pairs, 2)
-            var idx = hits.data<long>().ToArray();
-            for (int h = 0; h < idx.Length / 2; h++)
-            {
-                int i = start + (int)idx[2 * h], j = (int)idx[(2 * h) + 1];
-                if (j > i)
-                {
-                    pairSimilarity[(i, j)] = System.Numerics.Tensors.TensorPrimitives.Dot(xs.AsSpan(i * f, f), xs.AsSpan(j * f, f));
-                    parent[Find(i)] = Find(j);
-                }
-            }
-        }
-
-        var groups = Enumerable.Range(0, n).GroupBy(Find).Where(g => g.Count() > 1).Select(g =>
-        {
-            var members = g.ToHashSet();
-            float link = pairSimilarity.Where(p => members.Contains(p.Key.Item1)).Min(p => p.Value);
-            var list = g.Select(i => items[i]).OrderBy(i => i.Split, StringComparer.Ordinal).ThenBy(i => i.Path, StringComparer.Ordinal).ToList();
-            return new DuplicateGroup(Math.Round(link, 6), list, list.Select(i => i.Split).Distinct().Count() > 1);
-        }).OrderByDescending(d => d.Leak).ThenByDescending(d => d.Similarity).ThenBy(d => d.Items[0].Path, StringComparer.Ordinal).ToList();
+        var (sets, link, search) = NearDuplicates.Find(x, n, DuplicateThreshold, approximateFrom);
+        var groups = Groups(sets, link, items);
 
         // Outliers: 1 − cosine to the nearest class centre, on the features as they are (not centred: an image
         // with little of any class's pattern, a scan or a blank frame, has a small centred vector whose direction
@@ -188,7 +166,42 @@ internal static class DatasetAudit
         double median = Median(d), mad = 1.4826 * Median(d.Select(v => (float)Math.Abs(v - median)).ToArray());
         var outliers = Enumerable.Range(0, n).Select(i => (i, z: mad > 0 ? (d[i] - median) / mad : 0)).Where(t => t.z >= OutlierSigmas)
             .OrderByDescending(t => t.z).Select(t => new Outlier(items[t.i].Split, items[t.i].Path, Math.Round(t.z, 3))).ToList();
-        return (groups, outliers);
+        return (groups, outliers, search);
+    }
+
+    /// <summary>Each set of two or more rows as a group: its lowest link, up to <see cref="MaxGroupExamples"/> members (every split represented), its size.</summary>
+    internal static List<DuplicateGroup> Groups(DisjointSets sets, float[] link, AuditItem[] items)
+    {
+        var members = new Dictionary<int, List<int>>();
+        for (int i = 0; i < sets.Count; i++)
+        {
+            int root = sets.Find(i);
+            if (sets.SizeOf(root) > 1)
+            {
+                if (!members.TryGetValue(root, out var list))
+                {
+                    members[root] = list = [];
+                }
+
+                list.Add(i);
+            }
+        }
+
+        return members.Values.Select(g =>
+        {
+            float lowest = g.Min(i => link[i]);
+            var bySplit = g.Select(i => items[i]).GroupBy(i => i.Split, StringComparer.Ordinal).OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => s.OrderBy(i => i.Path, StringComparer.Ordinal).ToList()).ToList();
+            // Examples: round robin over the splits, so a leak shows both sides however lopsided the group.
+            var examples = new List<AuditItem>();
+            for (int k = 0; examples.Count < Math.Min(MaxGroupExamples, g.Count); k++)
+            {
+                examples.AddRange(bySplit.Where(s => k < s.Count).Select(s => s[k]).Take(MaxGroupExamples - examples.Count));
+            }
+
+            var list = examples.OrderBy(i => i.Split, StringComparer.Ordinal).ThenBy(i => i.Path, StringComparer.Ordinal).ToList();
+            return new DuplicateGroup(Math.Round(lowest, 6), list, bySplit.Count > 1) { Count = g.Count > list.Count ? g.Count : null };
+        }).OrderByDescending(d => d.Leak).ThenByDescending(d => d.Similarity).ThenBy(d => d.Items[0].Path, StringComparer.Ordinal).ToList();
     }
 
     private static double Median(float[] values)
