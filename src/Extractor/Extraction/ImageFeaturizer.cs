@@ -14,7 +14,12 @@ internal static class ImageFeaturizer
     public static (float[] Features, string?[] Skipped) Run(Backbone backbone, IReadOnlyList<string> files, int batch = 32, int workers = 0, bool mirror = false, IReadOnlyList<byte[]>? encoded = null)
     {
         int f = backbone.FeatureLength;
-        var features = new float[files.Count * f];
+        if ((long)files.Count * f > Array.MaxLength)
+        {
+            Platform.Throw.InvalidSetting("images", files.Count, $"at most {Array.MaxLength / f} images at once for this backbone's {f:N0} features each");
+        }
+
+        var features = new float[(long)files.Count * f];
         var skipped = new string?[files.Count];
         var pipeline = new ExtractionPipeline(backbone, batch, workers > 0 ? workers : FeatureExtractor.DefaultWorkers(backbone), Images.ImageDecoder.DefaultMaxPixels);
         ViewTransform? view = mirror ? ViewTransform.Mirror(backbone.Preprocessing.Width) : null;
@@ -25,7 +30,7 @@ internal static class ImageFeaturizer
                 skipped[states[i].Row] = states[i].Skip;
                 if (states[i].Skip is null)
                 {
-                    rows.Slice(i * f, f).CopyTo(features.AsSpan(states[i].Row * f, f));
+                    rows.Slice(i * f, f).CopyTo(features.AsSpan(states[i].Row * f, f));   // Row * f < files.Count * f, checked above
                 }
             }
         });
