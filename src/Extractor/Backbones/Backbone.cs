@@ -49,10 +49,17 @@ internal sealed partial class Backbone : IDisposable
     /// <summary>Shape of one feature row, e.g. (512, 1, 1).</summary>
     public IReadOnlyList<int> FeatureShape { get; }
 
-    public int FeatureLength => FeatureShape.Aggregate(1, (a, b) => a * b);
+    /// <summary>Floats of one feature row (checked at load to fit an array).</summary>
+    public int FeatureLength => checked((int)FeatureShape.Aggregate(1L, (a, b) => a * b));
 
-    /// <summary>Floats one image takes in the input batch.</summary>
-    public int InputLength => 3 * Preprocessing.Width * Preprocessing.Height;
+    /// <summary>Floats one image takes in the input batch (checked at load to fit an array).</summary>
+    public int InputLength => checked((int)(3L * Preprocessing.Width * Preprocessing.Height));
+
+    /// <summary>The model file as given (its full path): what a model error names.</summary>
+    internal string ModelFile { get; init; } = "";
+
+    /// <summary>The pooling the spec or the model's metadata named (flatten included); null: none, so a spatial map is average-pooled.</summary>
+    internal Pooling? PoolAsked { get; init; }
 
     /// <summary>"CPU (2 threads)" or "CUDA device 0".</summary>
     public string DeviceDescription { get; }
@@ -75,8 +82,9 @@ internal sealed partial class Backbone : IDisposable
     /// </summary>
     public void Run(float[] input, int count, float[] output)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(input.Length, count * InputLength, nameof(input));
-        ArgumentOutOfRangeException.ThrowIfLessThan(output.Length, count * FeatureLength, nameof(output));
+        // Products in long: the buffers were sized (and refused if too big) by the caller; a wrapped int must not pass.
+        ArgumentOutOfRangeException.ThrowIfLessThan(input.Length, (long)count * InputLength, nameof(input));
+        ArgumentOutOfRangeException.ThrowIfLessThan(output.Length, (long)count * FeatureLength, nameof(output));
         long[] inShape = (long[])_inputShape.Clone();
         long[] outShape = (long[])_outputShape.Clone();
         inShape[0] = count;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Pipeline.Extractor.Cache;
 using Pipeline.Extractor.Images;
+using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Extraction;
 
@@ -29,6 +30,15 @@ internal sealed class ExtractionPipeline
 
     public ExtractionPipeline(Backbone backbone, int batch, int workers, long maxPixels)
     {
+        // One batch is one array of input floats and one of features: their sizes in long, refused before they wrap.
+        long perImage = Math.Max(backbone.InputLength, backbone.FeatureLength);
+        if ((long)batch * perImage > Array.MaxLength)
+        {
+            var p = backbone.Preprocessing;
+            Throw.InvalidSetting("batch", batch, $"at most {Array.MaxLength / perImage} for this model: a batch of its input (3x{p.Height}x{p.Width} per image) " +
+                $"or of its features ({backbone.FeatureLength:N0} per image) must fit one array of {Array.MaxLength:N0} floats");
+        }
+
         _backbone = backbone;
         _preprocessor = new Preprocessor(backbone.Preprocessing, backbone.MeanImage);
         _batch = batch;
@@ -98,6 +108,7 @@ internal sealed class ExtractionPipeline
                 if (buffer.States.Any(s => s.Skip is null))
                 {
                     _backbone.Run(buffer.Input, buffer.Count, buffer.Output);
+                    FeatureCheck.Finite(_backbone, buffer.Output.AsSpan(0, buffer.Count * _backbone.FeatureLength), buffer.States, buffer.Work);
                 }
 
                 long t1 = Stopwatch.GetTimestamp();
@@ -205,8 +216,8 @@ internal sealed class ExtractionPipeline
 
     private sealed class BatchBuffer(int batch, int inputLength, int featureLength)
     {
-        public readonly float[] Input = new float[batch * inputLength];     // (B, 3, H, W) or (B, H, W, 3)
-        public readonly float[] Output = new float[batch * featureLength];  // (B, features)
+        public readonly float[] Input = new float[(long)batch * inputLength];     // (B, 3, H, W) or (B, H, W, 3); the constructor checked it fits
+        public readonly float[] Output = new float[(long)batch * featureLength];  // (B, features)
         public RowState[] States = [];
         public WorkItem[] Work = [];
         public int Count;

@@ -33,8 +33,14 @@ internal static class SplitExtraction
 
         progress.Begin(Label(split), rows.Count, rows.Count - work.Count);
         var pipeline = new ExtractionPipeline(backbone, options.Batch, workers, options.MaxPixels);
+        var fileOfRow = work.ToDictionary(w => w.Row, w => w.File);
         pipeline.Run(work, (states, features) =>
         {
+            if (options.Dtype == FeatureDtype.Float16)
+            {
+                FeatureCheck.FitFloat16(features, backbone.FeatureLength, states, row => fileOfRow[row]);
+            }
+
             store.Commit(states, features);
             progress.Advance(states.Count, states.Count(s => s.Skip is not null));
         }, cancel);

@@ -230,7 +230,10 @@ internal static class OnnxGraph
         return cut;
     }
 
-    /// <summary>Opens and parses a model file: the one way a model file is read for its graph (a missing or damaged file names itself).</summary>
+    /// <summary>
+    /// Opens and parses a model file: the one way a model file is read for its graph (a missing or damaged file names itself).
+    /// Weights kept in external data are read from beside the file into the model, so what is written or run from it is whole.
+    /// </summary>
     public static ModelProto Load(string file)
     {
         if (!File.Exists(file))
@@ -238,7 +241,9 @@ internal static class OnnxGraph
             Throw.BadModel(file, "no such file");
         }
 
-        return Parse(File.ReadAllBytes(file), file);
+        var model = Parse(File.ReadAllBytes(file), file);
+        ExternalData.Inline(model, file);
+        return model;
     }
 
     /// <summary>Reads a float initializer (e.g. the ResNet18 package's MeanImage) as a flat array.</summary>
