@@ -12,12 +12,12 @@ internal sealed partial class Backbone
     public static Backbone Load(BackboneSpec spec, Action<string>? info = null)
     {
         var backbone = LoadAsSpecified(spec, info);
-        if (spec.Pool is null && backbone.Info.Pool is null && BackbonePreset.Find(spec.Backbone) is null && backbone.FeatureShape is [_, var h, var w] && h * w > 1)
+        if (spec.Pool is null && backbone.Info.Pool is null && BackbonePreset.Find(spec.Backbone) is null && DefaultPool(backbone.FeatureShape) is { } byDefault)
         {
-            // Any other model whose features are a spatial map: Keras applications' pooling='avg' (README, "Pooling").
-            // (Its messages were said by the first load.) A channels-last map is pooled over its H and W all the same.
-            var pooled = LoadAsSpecified(spec with { Pool = Pooling.Avg }, null);
-            info?.Invoke($"features: a {string.Join("x", backbone.FeatureShape)} map; global average pooling gives {pooled.FeatureLength} features (--pool flatten keeps all {backbone.FeatureLength})");
+            // Any other model whose features are a spatial map: Keras applications' pooling='avg' (README, "Pooling");
+            // a token sequence: its class token. (Its messages were said by the first load.)
+            var pooled = LoadAsSpecified(spec with { Pool = byDefault }, null);
+            info?.Invoke(DefaultPoolMessage(byDefault, backbone, pooled));
             backbone.Dispose();
             return pooled;
         }
@@ -52,6 +52,7 @@ internal sealed partial class Backbone
         var p = graph.Preprocessing;
         var featureShape = FeatureShapeOf(session, graph.Info.FeatureTensor)
             ?? new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, [1], device, cuda).ProbeFeatureShape(graph.InputName);
+        CheckPooled(graph.Info.Pool, featureShape, graph.File);
         long[] oneImage = p.Layout == TensorLayout.Nchw ? [1, 3, p.Height, p.Width] : [1, p.Height, p.Width, 3];
         var backbone = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, featureShape, device, cuda)
         {
@@ -92,10 +93,7 @@ internal sealed partial class Backbone
         }
 
         var pool = spec.Pool ?? meta.Pool;
-        if (pool is Pooling.Avg or Pooling.Max)
-        {
-            featureTensor = OnnxGraph.AppendGlobalPool(model, featureTensor, pool == Pooling.Avg ? "GlobalAveragePool" : "GlobalMaxPool");
-        }
+        featureTensor = FeaturePool.Append(model, featureTensor, pool);
 
         OnnxGraph.MakeBatchDynamic(model);
         var preprocessing = ChoosePreprocessing(preset, spec, meta, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? meta.Resize ?? ResizeMode.Squash };
@@ -111,7 +109,7 @@ internal sealed partial class Backbone
             Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = Sha256.Hex(original),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
             Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision,
-            Pool = pool is Pooling.Avg or Pooling.Max ? pool : null,
+            Pool = pool is Pooling.Flatten ? null : pool,
         };
         return new PreparedGraph(model, file, input.Name, identity, preprocessing, meanImage);
     }
@@ -172,7 +170,7 @@ internal sealed partial class Backbone
             Throw.BadModel(file, $"has no tensor '{missing}' that the {preset.Name} preset reads", "use the model file this preset expects");
         }
 
-        if (preset is null && CutPoints.Classifier(model) is { } classifier && CutPoints.Find(model).FirstOrDefault(c => c.Kind == CutKind.LastFeatureMap) is { } map)
+        if (preset is null && CutPoints.Classifier(model) is { } classifier && CutPoints.Find(model).FirstOrDefault(c => c.Kind is CutKind.LastFeatureMap or CutKind.TokenSequence) is { } map)
         {
             // A full classifier: Keras' include_top=False, the last feature map before it.
             info?.Invoke($"features: '{Path.GetFileName(file)}' ends in a classifier ({classifier.OpType} '{classifier.Name}'); reading the last feature map before it, '{map.Tensor}' ('models cut --at' another tensor to choose)");
