@@ -9,7 +9,7 @@ namespace Pipeline.Tooling;
 /// Each carries the <c>synthetic</c> metadata marker, so extract warns and no accuracy is ever
 /// reported from one.
 /// </summary>
-internal static class SynthModels
+internal static partial class SynthModels
 {
     /// <summary>VGG16's conv-base plan: widths, with 0 for a 2×2 max-pool.</summary>
     private static readonly int[] Vgg16Plan = [64, 64, 0, 128, 128, 0, 256, 256, 256, 0, 512, 512, 512, 0, 512, 512, 512, 0];

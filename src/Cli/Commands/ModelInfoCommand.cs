@@ -37,6 +37,8 @@ internal static class ModelInfoCommand
     {
         CutKind.LastFeatureMap => "last feature map",
         CutKind.GlobalPool => "global pool",
+        CutKind.TokenSequence => "token sequence",
+        CutKind.Embedding => "embedding",
         _ => "penultimate",
     };
 }

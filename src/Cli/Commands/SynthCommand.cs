@@ -8,7 +8,7 @@ namespace Pipeline.Cli.Commands;
 /// <summary><c>models synth</c>: a backbone with random weights, marked synthetic.</summary>
 internal static class SynthCommand
 {
-    public static readonly Argument<string> Kind = new("KIND") { Description = "vgg16 (VGG16's conv base), tiny (a small CNN for tests), mobilenet-like or squeezenet-like (full classifiers with their real operators, at toy width)." };
+    public static readonly Argument<string> Kind = new("KIND") { Description = "vgg16 (VGG16's conv base), tiny (a small CNN for tests), mobilenet-like or squeezenet-like (full classifiers with their real operators, at toy width), vit (a vision transformer as torch.onnx exports it: tokens and a pooled output)." };
 
     public static readonly Option<string> Out = OptionValues.Text("--out", "FILE", "The model file to write.", required: true);
 
@@ -25,7 +25,7 @@ internal static class SynthCommand
             """);
         command.Add(Kind);
         Compose.Add(command, [Out, Seed, Classifier]);
-        Kind.AcceptOnlyFromAmong("vgg16", "tiny", "mobilenet-like", "squeezenet-like");
+        Kind.AcceptOnlyFromAmong("vgg16", "tiny", "mobilenet-like", "squeezenet-like", "vit");
         command.SetAction(r =>
         {
             int seed = r.GetValue(Seed);
@@ -35,6 +35,7 @@ internal static class SynthCommand
                 "vgg16" => SynthModels.Vgg16(seed, r.GetValue(Classifier)),
                 "mobilenet-like" => SynthModels.MobileNetLike(seed),
                 "squeezenet-like" => SynthModels.SqueezeNetLike(seed),
+                "vit" => SynthModels.Vit(seed),
                 _ => SynthModels.TinyCnn(seed),
             };
             SynthModels.Save(model, outFile);

@@ -37,7 +37,7 @@ internal static class BackboneOptions
         "The channel order the model takes, instead of the mode's.", text => SettingNames.Parse<ColorOrder>("channels", text));
 
     public static readonly Option<Pooling?> Pool = OptionValues.Parsed<Pooling?>("--pool", SettingNames.Help<Pooling>(),
-        "A spatial feature map, pooled in the graph before it is cached (Keras pooling=): avg or max (C features), or flatten (C·H·W). Default: flatten for the presets, avg for any other model whose features are a map.",
+        "A spatial feature map, pooled in the graph before it is cached (Keras pooling=): avg or max (C features), or flatten (C·H·W); a transformer's token sequence (N, T, D): cls (its class token) or mean (of its tokens), D features. Default: flatten for the presets, avg for any other model whose features are a map, cls for a token sequence.",
         text => SettingNames.Parse<Pooling>("pool", text));
 
     public static readonly Option<ResizeMode?> Resize = OptionValues.Parsed<ResizeMode?>("--resize", "crop|squash",

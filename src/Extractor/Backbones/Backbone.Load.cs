@@ -12,12 +12,12 @@ internal sealed partial class Backbone
     public static Backbone Load(BackboneSpec spec, Action<string>? info = null)
     {
         var backbone = LoadAsSpecified(spec, info);
-        if (backbone.PoolAsked is null && BackbonePreset.Find(spec.Backbone) is null && backbone.FeatureShape is [_, var h, var w] && h * w > 1)
+        if (backbone.PoolAsked is null && BackbonePreset.Find(spec.Backbone) is null && DefaultPool(backbone.FeatureShape) is { } byDefault)
         {
-            // Any other model whose features are a spatial map, and neither the spec nor the model's metadata names a pooling: Keras applications' pooling='avg' (README, "Pooling").
-            // (Its messages were said by the first load.) A channels-last map is pooled over its H and W all the same.
-            var pooled = LoadAsSpecified(spec with { Pool = Pooling.Avg }, null);
-            info?.Invoke($"features: a {string.Join("x", backbone.FeatureShape)} map; global average pooling gives {pooled.FeatureLength} features (--pool flatten keeps all {backbone.FeatureLength})");
+            // Any other model whose features are a spatial map, and neither the spec nor the model's metadata names a pooling:
+            // Keras applications' pooling='avg' (README, "Pooling"); a token sequence: its class token. (Its messages were said by the first load.)
+            var pooled = LoadAsSpecified(spec with { Pool = byDefault }, null);
+            info?.Invoke(DefaultPoolMessage(byDefault, backbone, pooled));
             backbone.Dispose();
             return pooled;
         }
@@ -62,6 +62,7 @@ internal sealed partial class Backbone
         {
             CheckSession(session, graph.Info.FeatureTensor, graph.File);
             featureShape = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, [1], device, cuda).CheckedFeatureShape(graph.Model, graph.File, graph.InputName);
+            CheckPooled(graph.Info.Pool, featureShape, graph.File);
         }
         catch (OnnxRuntimeException e)
         {

@@ -40,10 +40,7 @@ internal sealed partial class Backbone
         }
 
         var pool = spec.Pool ?? meta.Pool;
-        if (pool is Pooling.Avg or Pooling.Max)
-        {
-            featureTensor = OnnxGraph.AppendGlobalPool(model, featureTensor, pool == Pooling.Avg ? "GlobalAveragePool" : "GlobalMaxPool");
-        }
+        featureTensor = FeaturePool.Append(model, featureTensor, pool);
 
         OnnxGraph.MakeBatchDynamic(model);
         var preprocessing = ChoosePreprocessing(preset, spec, meta, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? meta.Resize ?? ResizeMode.Squash };
@@ -60,7 +57,7 @@ internal sealed partial class Backbone
             Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = ExternalData.Sha256(original, externalFiles, file),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
             Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision,
-            Pool = pool is Pooling.Avg or Pooling.Max ? pool : null,
+            Pool = pool is Pooling.Flatten ? null : pool,
         };
 
         // Only the weights the cut graph still reads are read in.
@@ -136,7 +133,7 @@ internal sealed partial class Backbone
             Throw.BadModel(file, $"has no tensor '{missing}' that the {preset.Name} preset reads", "use the model file this preset expects");
         }
 
-        if (preset is null && CutPoints.Classifier(model) is { } classifier && CutPoints.Find(model).FirstOrDefault(c => c.Kind == CutKind.LastFeatureMap) is { } map)
+        if (preset is null && CutPoints.Classifier(model) is { } classifier && CutPoints.Find(model).FirstOrDefault(c => c.Kind is CutKind.LastFeatureMap or CutKind.TokenSequence) is { } map)
         {
             // A full classifier: Keras' include_top=False, the last feature map before it.
             info?.Invoke($"features: '{Path.GetFileName(file)}' ends in a classifier ({classifier.OpType} '{classifier.Name}'); reading the last feature map before it, '{map.Tensor}' ('models cut --at' another tensor to choose)");

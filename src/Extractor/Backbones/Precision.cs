@@ -15,4 +15,12 @@ public enum Precision
     /// the same rounding is emulated (fp16 weights, every activation rounded to fp16, fp32 arithmetic).
     /// </summary>
     Fp16,
+
+    /// <summary>
+    /// CPU only: the backbone quantized to int8 in the tool (QDQ, as <c>models quantize</c> writes it), calibrated on a
+    /// deterministic sample of the training images about to be extracted; the int8 file is kept beside the cache,
+    /// keyed by the source model's hash and the calibration, and reused.
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "int8 is what the precision is called")]
+    Int8,
 }

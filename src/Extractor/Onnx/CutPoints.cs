@@ -19,13 +19,19 @@ internal enum CutKind
 
     /// <summary>What the classifier reads: the penultimate layer.</summary>
     Penultimate,
+
+    /// <summary>A transformer's token sequence (N, T, D), class token first: <c>--pool cls</c> or <c>mean</c> makes it a vector.</summary>
+    TokenSequence,
+
+    /// <summary>A transformer's pooled embedding (N, D): the class token, a pooler or a projection (CLIP's image embedding).</summary>
+    Embedding,
 }
 
 /// <summary>
 /// Finds a model's classifier (its last Gemm, MatMul with a constant weight, or 1×1 Conv, after which only
 /// shape, pooling and softmax ops follow, as SqueezeNet and MobileNet end) and the cuts before it.
 /// </summary>
-internal static class CutPoints
+internal static partial class CutPoints
 {
     /// <summary>Ops that neither compute features nor change them, walked through backwards.</summary>
     private static readonly HashSet<string> PassThrough = ["Dropout", "Identity", "Flatten", "Reshape", "Squeeze", "Unsqueeze"];
@@ -73,6 +79,11 @@ internal static class CutPoints
         var g = model.Graph;
         var points = new List<CutPoint>();
         var classifier = Classifier(model);
+        if (Tokens(model, classifier) is { Count: > 0 } tokens)
+        {
+            return tokens;
+        }
+
         if (classifier is null)
         {
             // A conv base: its output is the feature map, and any global pool inside is a cut too.

@@ -77,6 +77,7 @@ internal static class Float16Graph
         var (model, keepFloat) = FoldAndRewriteWeights(source, RoundThroughHalf);
         var g = model.Graph;
 
+        var floats = ElementTypes.FloatTensors(g);
         var nodes = new List<NodeProto>();
         foreach (var input in FloatInputs(g))
         {
@@ -90,7 +91,8 @@ internal static class Float16Graph
         foreach (var node in g.Node)
         {
             nodes.Add(node);
-            if (node.OpType is "Constant" or "Shape" or "Cast" || node.Output.Count != 1 || keepFloat.Contains(node.Output[0]))
+            // Only float activations are rounded: the int64 side graph (Shape → Gather → Concat → Reshape) keeps its values.
+            if (node.OpType is "Constant" or "Shape" or "Cast" || node.Output.Count != 1 || keepFloat.Contains(node.Output[0]) || !floats.Contains(node.Output[0]))
             {
                 continue;
             }

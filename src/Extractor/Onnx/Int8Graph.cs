@@ -58,7 +58,10 @@ internal static class Int8Graph
         keepFloat ??= new HashSet<string>(StringComparer.Ordinal);
         var g = model.Graph;
         CheckOpset(model, file);
-        var inits = g.Initializer.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        // Constants (initializers and Constant nodes' outputs) are never calibrated; only float tensors are quantized, so
+        // the int64 side graph of a torch export (Shape → Gather → Concat → Reshape) is left as it is.
+        var inits = g.Initializer.Select(t => t.Name).Concat(g.Node.Where(n => n.OpType == "Constant").SelectMany(n => n.Output)).ToHashSet(StringComparer.Ordinal);
+        var floats = ElementTypes.FloatTensors(g);
         var outputs = g.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         var consumers = Consumers(g);
         var quantized = new List<string>();
@@ -72,9 +75,10 @@ internal static class Int8Graph
         }
 
         bool IsWeighted(NodeProto n) => n.OpType is "Conv" or "Gemm" or "MatMul";
-        var quantizing = g.Node.Where(n => Computing.Contains(n.OpType) && !keepFloat.Contains(Id(n))
-            && (!IsWeighted(n) || (n.Input.Count > 1 && inits.Contains(n.Input[1]) && IsFloat(g, n.Input[1])))).ToHashSet(ReferenceEqualityComparer.Instance);
         IEnumerable<string> ActivationInputs(NodeProto n) => IsWeighted(n) ? n.Input.Take(1) : n.Input;
+        var quantizing = g.Node.Where(n => Computing.Contains(n.OpType) && !keepFloat.Contains(Id(n)) && n.Output.Count > 0 && floats.Contains(n.Output[0])
+            && ActivationInputs(n).All(floats.Contains)
+            && (!IsWeighted(n) || (n.Input.Count > 1 && g.Initializer.Any(t => t.Name == n.Input[1]) && IsFloat(g, n.Input[1])))).ToHashSet(ReferenceEqualityComparer.Instance);
 
         // Every output of a quantized op is quantized (its integer kernel writes uint8), except one that feeds a node kept
         // in float, directly or through moving ops, and that no integer kernel reads: that one stays float, so the kept
@@ -118,7 +122,7 @@ internal static class Int8Graph
         while (grew)
         {
             grew = false;
-            foreach (var node in g.Node.Where(n => Moving.Contains(n.OpType)))
+            foreach (var node in g.Node.Where(n => Moving.Contains(n.OpType) && n.Input.Count > 0 && n.Output.Count > 0))
             {
                 string from = node.Input[0], to = node.Output[0];
                 if ((seen.Contains(from) || shared.ContainsKey(from)) && !outputs.Contains(to) && !seen.Contains(to) && !shared.ContainsKey(to) && Quantized(to))
@@ -129,7 +133,7 @@ internal static class Int8Graph
             }
         }
 
-        int floatOps = g.Node.Count(n => !Computing.Contains(n.OpType) && !Moving.Contains(n.OpType) && !dropped.Contains(n.Output[0]));
+        int floatOps = g.Node.Count(n => !Computing.Contains(n.OpType) && !Moving.Contains(n.OpType) && n.OpType != "Constant" && n.Output.Count > 0 && !dropped.Contains(n.Output[0]));
         return new Plan(quantized, shared, dropped, weighted, floatOps, keepFloat);
     }
 
@@ -343,7 +347,9 @@ internal static class Int8Graph
         {
             if (node.Input.Count > i && node.Input[i].Length > 0)
             {
-                var t = g.Initializer.FirstOrDefault(x => x.Name == node.Input[i]);
+                // An initializer, or a Constant node's value (torch.onnx writes ReLU6's bounds that way).
+                var t = g.Initializer.FirstOrDefault(x => x.Name == node.Input[i])
+                    ?? g.Node.FirstOrDefault(n => n.OpType == "Constant" && n.Output.Contains(node.Input[i]))?.Attribute.FirstOrDefault(a => a.Name == "value")?.T;
                 return t is { DataType: Float } ? OnnxGraph.ToFloats(t)[0] : null;
             }
 
