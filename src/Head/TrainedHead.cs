@@ -108,14 +108,12 @@ internal sealed class TrainedHead : IDisposable
     }
 
     /// <summary>
-    /// Writes weights.bin, then head.json (each atomically: a kill leaves the old head or the new one, and
-    /// head.json, written last, only ever names weights that are on disk), and curves.png when asked.
+    /// Writes weights.bin and head.json as a pair (<see cref="HeadFiles"/>: a kill leaves the old head or the
+    /// new one, never one's weights beside the other's classes), and curves.png when asked.
     /// </summary>
     public void Save(string dir, bool curves = true)
     {
-        Directory.CreateDirectory(dir);
-        AtomicFile.WriteVia(Path.Combine(dir, WeightsFile), tmp => Model.save(tmp));
-        AtomicFile.Write(Path.Combine(dir, ManifestFile), JsonSerializer.SerializeToUtf8Bytes(Manifest, JsonFormats.Indented));
+        HeadFiles.Write(dir, tmp => Model.save(tmp), JsonSerializer.SerializeToUtf8Bytes(Manifest, JsonFormats.Indented));
         if (curves)
         {
             AtomicFile.WriteVia(Path.Combine(dir, CurvesFile), tmp => Curves.Save(Manifest.History, Manifest.BestEpoch, tmp));
@@ -126,32 +124,40 @@ internal sealed class TrainedHead : IDisposable
 
     public static TrainedHead Load(string dir, DeviceRequest device)
     {
-        string path = Path.Combine(dir, ManifestFile);
-        if (!File.Exists(path) || !File.Exists(Path.Combine(dir, WeightsFile)))
+        string path = HeadFiles.Current(dir, ManifestFile), weights = HeadFiles.Current(dir, WeightsFile);
+        if (!File.Exists(path) || !File.Exists(weights))
         {
             throw new HeadFileException(dir, $"no {ManifestFile} and {WeightsFile} here", "train a head into this folder first");
         }
 
-        HeadManifest manifest;
+        HeadManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<HeadManifest>(File.ReadAllBytes(path), JsonFormats.Indented)
-                ?? throw new JsonException("empty");
+            manifest = JsonSerializer.Deserialize<HeadManifest>(File.ReadAllBytes(path), JsonFormats.Indented);
         }
         catch (JsonException e)
         {
             throw new HeadFileException(dir, $"{ManifestFile} is not valid ({e.Message})", "train the head again");
         }
 
-        var model = new DenseHead(manifest.Features.Length, manifest.Options.Hidden, manifest.Options.Dropout, manifest.Classes.Count);
+        // Every field, then the sizes against weights.bin's length: before any layer is allocated.
+        HeadManifestCheck.Validate(dir, manifest);
+        HeadManifestCheck.CheckWeightsLength(dir, weights, manifest!);
+        var model = new DenseHead(manifest!.Features.Length, manifest.Options.Hidden, manifest.Options.Dropout, manifest.Classes.Count);
         try
         {
-            model.load(Path.Combine(dir, WeightsFile));
+            model.load(weights);
+            HeadManifestCheck.CheckFinite(dir, model);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or System.Runtime.InteropServices.ExternalException)
         {
             model.Dispose();
             throw new HeadFileException(dir, $"{WeightsFile} does not match {ManifestFile} ({e.Message})", "train the head again with this version of the tool");
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
         }
 
         model.to(TorchDevice.Choose(device));

@@ -91,10 +91,31 @@ internal sealed unsafe partial class FeatureCache : IDisposable
             return null;
         }
 
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
-        return doc.RootElement.TryGetProperty("splits", out _)
-            ? doc.Deserialize<SplitRootManifest>(JsonFormats.Indented)
-            : null;
+        SplitRootManifest? root = null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+            root = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("splits", out _)
+                ? doc.Deserialize<SplitRootManifest>(JsonFormats.Indented)
+                : null;
+        }
+        catch (JsonException e)
+        {
+            Throw.BadCache(path, $"manifest.json is not valid ({e.Message})", "delete the folder and run extract again");
+        }
+
+        // Every reader (merge, info, audit, train, evaluate) goes through here: a split is one plain folder
+        // inside the cache, so "../outside/x" or "/other/cache" can neither be written nor shown.
+        foreach (var split in root?.Splits ?? [])
+        {
+            if (split is null || split.Contains('/', StringComparison.Ordinal) || !CachePath.IsPlainRelative(split))
+            {
+                Throw.BadCache(path, $"manifest names the split '{split}', which is not a plain folder name inside the cache",
+                    "a root manifest may only name split folders beside it: extract again into a new folder");
+            }
+        }
+
+        return root;
     }
 
     public static CacheManifest ReadManifest(string dir)

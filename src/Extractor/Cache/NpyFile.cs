@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Pipeline.Extractor.Cache;
 
@@ -9,7 +7,7 @@ namespace Pipeline.Extractor.Cache;
 /// a multiple of 64 bytes, then the raw little-endian C-order data, so that
 /// <c>np.load(path, mmap_mode="r")</c> maps it without copying.
 /// </summary>
-internal static partial class NpyFile
+internal static class NpyFile
 {
     private static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
@@ -70,40 +68,40 @@ internal static partial class NpyFile
         var text = new byte[headerLen];
         fs.Position = dataOffset - headerLen;
         fs.ReadExactly(text);
-        string dict = Encoding.Latin1.GetString(text);
-        var descr = DescrRegex().Match(dict);
-        var shape = ShapeRegex().Match(dict);
-        if (!descr.Success || !shape.Success || dict.Contains("'fortran_order': True", StringComparison.Ordinal))
+        string dict = Encoding.Latin1.GetString(text).TrimEnd(' ', '\n', '\0');
+        if (NpyHeader.Parse(dict) is not { } header)
         {
             throw new InvalidDataException($"'{path}' has a .npy header this tool cannot read: {dict.Trim()}");
         }
 
-        var texts = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var dims = new long[texts.Length];
-        for (int i = 0; i < texts.Length; i++)
+        if (header.FortranOrder && header.Shape.Count(d => d > 1) > 1)
         {
-            if (!long.TryParse(texts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] > int.MaxValue)
-            {
-                throw new InvalidDataException($"'{path}' has a .npy shape this tool cannot read: ({shape.Groups[1].Value})");
-            }
+            // Column-major data read as rows would mix every feature of every image.
+            throw new InvalidDataException($"'{path}' is stored in Fortran (column-major) order; this tool reads C order (write it with np.save(path, np.ascontiguousarray(a)))");
         }
 
-        return (descr.Groups[1].Value, dims, dataOffset);
+        if (header.Shape.Any(d => d > int.MaxValue))
+        {
+            throw new InvalidDataException($"'{path}' has a .npy shape this tool cannot read: ({string.Join(", ", header.Shape)})");
+        }
+
+        return (header.Descr, header.Shape, dataOffset);
     }
 
     /// <summary>Throws when the file holds fewer than <paramref name="dataBytes"/> after its header.</summary>
     public static void CheckLength(string path, long dataOffset, long dataBytes)
     {
-        long length = new FileInfo(path).Length;
+        // The length of the file the path names: a cache checked out by DVC or git-annex, or copied with
+        // cp -rs, holds symbolic links, whose own size is that of the target's name.
+        long length;
+        using (var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        {
+            length = fs.Length;
+        }
+
         if (length < dataOffset + dataBytes)
         {
             throw new InvalidDataException($"'{Path.GetFileName(path)}' is {length:N0} bytes, but its header's shape needs {dataOffset + dataBytes:N0} (truncated or damaged)");
         }
     }
-
-    [GeneratedRegex(@"'descr':\s*'([^']+)'")]
-    private static partial Regex DescrRegex();
-
-    [GeneratedRegex(@"'shape':\s*\(([^)]*)\)")]
-    private static partial Regex ShapeRegex();
 }

@@ -90,7 +90,7 @@ internal sealed class ImageFolder
                 {
                     // Every visible file is a candidate: the decoder caches it or lists it as skipped with
                     // its reason (a TIFF, Thumbs.db or notes.txt is reported, never silently dropped).
-                    items.Add(new ImageItem(Path.GetRelativePath(splitRoot, file).Replace('\\', '/'), label));
+                    items.Add(new ImageItem(ManifestPath(Path.GetRelativePath(splitRoot, file)), label));
                 }
             }
 
@@ -113,6 +113,14 @@ internal sealed class ImageFolder
 
         return new ImageFolder(root, classes, splits, hasSplits, selection?.Describe());
     }
+
+    /// <summary>
+    /// A relative path as the manifest records it: '/'-separated. Only where '\' is the separator (Windows)
+    /// is it turned into '/'; on Linux and macOS a backslash is a legal character of a name
+    /// (<c>back\slash.jpg</c>) and is kept, so the manifest names the file that was read.
+    /// </summary>
+    internal static string ManifestPath(string relative) =>
+        Path.DirectorySeparatorChar == '\\' ? relative.Replace('\\', '/') : relative;
 
     private static int SplitOrder(string dir) => Array.IndexOf(SplitName.Folders, Path.GetFileName(dir).ToLowerInvariant());
 
