@@ -9,7 +9,7 @@ public sealed record BackboneInfo
     /// <summary>The model file's name.</summary>
     public required string File { get; init; }
 
-    /// <summary>SHA-256 of the ONNX file as given (before any in-memory rewrite).</summary>
+    /// <summary>SHA-256 of the ONNX file as given (before any in-memory rewrite), and of each external data file it reads, when it has any.</summary>
     public required string Sha256 { get; init; }
 
     /// <summary>The graph tensor the features are read from.</summary>
