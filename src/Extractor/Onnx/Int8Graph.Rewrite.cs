@@ -18,6 +18,10 @@ internal static partial class Int8Graph
         var inits = g.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var graphInputs = OnnxGraph.RealInputs(g).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
 
+        // The graph's own names: a LayerNormalization 'x_scale' must not be taken for the scale of activation 'x'.
+        var taken = OnnxGraph.TensorNames(g).Concat(g.Initializer.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+        string Fresh(string name) => taken.Contains(name) ? "pipeline_" + name : name;
+
         // Activation parameters: asymmetric uint8 over [min(min, 0), max(max, 0)].
         var qparams = new Dictionary<string, (float Scale, byte Zero)>(StringComparer.Ordinal);
         foreach (var t in plan.Calibrated)
@@ -50,7 +54,7 @@ internal static partial class Int8Graph
         string Qdq(string t)
         {
             var (scale, zero) = qparams[t];
-            string s = AddScalar(g, t + "_scale", scale), z = AddZero(g, t + "_zero_point", zero);
+            string s = AddScalar(g, Fresh(t + "_scale"), scale), z = AddZero(g, Fresh(t + "_zero_point"), zero);
             string q = OnnxBuilder.Node(nodes, "QuantizeLinear", [t, s, z], t + "_quantized");
             nodes[^1].Name = "pipeline_q_" + t;
             string dq = OnnxBuilder.Node(nodes, "DequantizeLinear", [q, s, z], t + "_dequantized");
