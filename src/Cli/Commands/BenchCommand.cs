@@ -105,6 +105,12 @@ internal static class BenchCommand
             }
 
             var spec = BackboneOptions.Bind(r) with { ProfilePrefix = profileDir is null ? null : Path.Combine(profileDir, "ort-profile") };
+            if (spec.Precision == Precision.Int8)
+            {
+                // int8 calibrates on the images measured, and keeps its file for the next bench (bench writes no cache).
+                spec = spec with { Calibration = data, QuantizedModels = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "pipeline", "int8") };
+            }
+
             using var backbone = Backbone.Load(spec, line => Console.Error.WriteLine(line));
             double peak = backbone.IsCuda ? double.NaN : FmaPeak.MeasureGflops(seconds: 1.0);
             var b = ThroughputBench.Run(backbone, files, r.GetValue(BackboneOptions.Batch), r.GetValue(BackboneOptions.Workers), r.GetValue(Rounds));

@@ -50,8 +50,8 @@ internal static class BackboneOptions
     public static readonly Option<int> Threads = OptionValues.Int("--threads", "N",
         "ONNX Runtime threads (0: one per core this process may use, from its affinity and cgroup quota).", 0, 0, 1024);
 
-    public static readonly Option<Precision> PrecisionOption = OptionValues.Parsed("--precision", "fp32|tf32|fp16",
-        "The backbone's arithmetic: fp32; tf32 (CUDA tensor cores, float32 tensors); fp16 (the graph converted to float16 in the tool; on the CPU its rounding is emulated). The cache records it. Separate from --dtype, how rows are stored.",
+    public static readonly Option<Precision> PrecisionOption = OptionValues.Parsed("--precision", "fp32|tf32|fp16|int8",
+        "The backbone's arithmetic: fp32; tf32 (CUDA tensor cores, float32 tensors); fp16 (the graph converted to float16 in the tool; on the CPU its rounding is emulated); int8 (CPU: quantized on the fly, calibrated on the training images, kept in CACHE/.models and reused). The cache records it. Separate from --dtype, how rows are stored.",
         text => SettingNames.Parse<Precision>("precision", text), () => Precision.Fp32);
 
     public static readonly Option<int> Batch = OptionValues.Int("--batch", "N", "Images per inference call.", 32);

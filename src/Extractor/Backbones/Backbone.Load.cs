@@ -11,6 +11,11 @@ internal sealed partial class Backbone
     /// <summary>Loads a preset or ONNX file on the asked device; every failure names the file and the remedy.</summary>
     public static Backbone Load(BackboneSpec spec, Action<string>? info = null)
     {
+        if (spec.Precision == Precision.Int8)
+        {
+            return LoadInt8(spec, info);
+        }
+
         var backbone = LoadAsSpecified(spec, info);
         if (backbone.PoolAsked is null && BackbonePreset.Find(spec.Backbone) is null && DefaultPool(backbone.FeatureShape) is { } byDefault)
         {
@@ -37,7 +42,7 @@ internal sealed partial class Backbone
             options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", folder);
         }
 
-        var model = spec.Precision != Precision.Fp16 ? graph.Model : cuda ? Float16Graph.Convert(graph.Model) : Float16Graph.Emulate(graph.Model);
+        var (model, meanImage) = RunnableModel(spec, graph, cuda, info);
         if (spec.Precision == Precision.Tf32 && !cuda)
         {
             info?.Invoke("precision: tf32 is a CUDA tensor-core mode; the CPU computes in fp32");
@@ -61,7 +66,7 @@ internal sealed partial class Backbone
         try
         {
             CheckSession(session, graph.Info.FeatureTensor, graph.File);
-            featureShape = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, [1], device, cuda).CheckedFeatureShape(graph.Model, graph.File, graph.InputName);
+            featureShape = new Backbone(session, graph.Info, p, meanImage, graph.InputName, [1], device, cuda).CheckedFeatureShape(graph.Model, graph.File, graph.InputName);
             CheckPooled(graph.Info.Pool, featureShape, graph.File);
         }
         catch (OnnxRuntimeException e)
@@ -77,7 +82,7 @@ internal sealed partial class Backbone
         }
 
         long[] oneImage = p.Layout == TensorLayout.Nchw ? [1, 3, p.Height, p.Width] : [1, p.Height, p.Width, 3];
-        var backbone = new Backbone(session, graph.Info, p, graph.MeanImage, graph.InputName, featureShape, device, cuda)
+        var backbone = new Backbone(session, graph.Info, p, meanImage, graph.InputName, featureShape, device, cuda)
         {
             Threads = CpuBudget.InferenceThreads(spec.Threads),
             GflopsPerImage = p.Layout == TensorLayout.Nchw ? OnnxFlops.Gflops(graph.Model, graph.InputName, oneImage) : double.NaN,

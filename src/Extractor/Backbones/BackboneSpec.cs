@@ -46,6 +46,12 @@ public sealed record BackboneSpec
     /// <summary>A path prefix: ONNX Runtime writes its per-operator profile there (<c>bench --profile</c>); null: no profiling.</summary>
     internal string? ProfilePrefix { get; init; }
 
+    /// <summary>int8 only: the folder of images a deterministic sample of which calibrates the quantization (extract: the training split).</summary>
+    public string? Calibration { get; init; }
+
+    /// <summary>int8 only: where the quantized file is kept and found again (extract: CACHE/.models).</summary>
+    public string? QuantizedModels { get; init; }
+
     /// <summary>The arithmetic inference runs in (the cache records it; a head's backbone is loaded with the same).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;
 

@@ -19,9 +19,16 @@ internal static class FeatureExtractor
         progress ??= SilentProgress.Instance;
         Validate(options);
         var folder = ImageFolder.Scan(options.Data, options.Selection);
-        using var backbone = Backbone.Load(options.Backbone, progress.Info);
+        using var backbone = Backbone.Load(WithCalibration(options), progress.Info);
         return Run(options, folder, backbone, progress, cancel);
     }
+
+    /// <summary>int8 calibrates on the training images about to be extracted (the train split of a split root) and keeps its file in CACHE/.models.</summary>
+    private static Backbones.BackboneSpec WithCalibration(ExtractionOptions options) => options.Backbone.Precision != Backbones.Precision.Int8 ? options.Backbone : options.Backbone with
+    {
+        Calibration = options.Backbone.Calibration ?? (Directory.Exists(Path.Combine(options.Data, Dataset.SplitName.Train)) ? Path.Combine(options.Data, Dataset.SplitName.Train) : options.Data),
+        QuantizedModels = options.Backbone.QuantizedModels ?? Path.Combine(options.Out, ".models"),
+    };
 
     /// <summary>Extracts with an already loaded backbone (tests and benchmarks reuse one).</summary>
     public static ExtractionReport Run(ExtractionOptions options, ImageFolder folder, Backbone backbone, IExtractionProgress progress, CancellationToken cancel = default)

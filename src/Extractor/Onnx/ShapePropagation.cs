@@ -11,9 +11,6 @@ namespace Pipeline.Extractor.Onnx;
 /// </summary>
 internal sealed class ShapePropagation
 {
-    private const int Int64 = (int)TensorProto.Types.DataType.Int64;
-    private const int Int32 = (int)TensorProto.Types.DataType.Int32;
-
     private static readonly HashSet<string> Unary =
         ["Relu", "Sigmoid", "Tanh", "Clip", "LeakyRelu", "HardSigmoid", "HardSwish", "Elu", "Selu", "Dropout", "Identity", "BatchNormalization", "Softmax", "LogSoftmax",
          "Erf", "Sqrt", "Reciprocal", "Exp", "Log", "Neg", "Abs", "Gelu", "Cast", "LayerNormalization", "InstanceNormalization", "Floor", "Ceil", "Round"];
@@ -29,7 +26,7 @@ internal sealed class ShapePropagation
         foreach (var init in graph.Initializer)
         {
             _shapes[init.Name] = init.Dims.ToArray();
-            if (IntValues(init) is { } v)
+            if (ShapeMath.IntValues(init) is { } v)
             {
                 _values[init.Name] = v;
             }
@@ -74,44 +71,44 @@ internal sealed class ShapePropagation
 
                 break;
             case var op when Broadcasting.Contains(op):
-                y = node.Input.Where(i => i.Length > 0).Select(i => _shapes[i]).Aggregate(Broadcast);
+                y = node.Input.Where(i => i.Length > 0).Select(i => _shapes[i]).Aggregate(ShapeMath.Broadcast);
                 break;
             case "Conv" when x.Length == 4 && In(node, 1) is { Length: 4 } w:   // w (Cout, Cin/group, kh, kw)
                 y = Window(node, x, w[2], w[3], w[0]);
                 multiplyAdds = (double)y[1] * y[2] * y[3] * w[1] * w[2] * w[3];
                 break;
             case "MaxPool" or "AveragePool" when x.Length == 4:
-                var k = Ints(node, "kernel_shape") ?? [1, 1];
+                var k = ShapeMath.Ints(node, "kernel_shape") ?? [1, 1];
                 y = Window(node, x, k[0], k[1], x[1]);
                 break;
             case "GlobalAveragePool" or "GlobalMaxPool" when x.Length >= 3:
                 y = [x[0], x[1], .. Enumerable.Repeat(1L, x.Length - 2)];
                 break;
             case "Flatten":
-                int fAxis = Axis(node, x.Length, 1);
-                y = [Product(x.Take(fAxis)), Product(x.Skip(fAxis))];
+                int fAxis = ShapeMath.Axis(node, x.Length, 1);
+                y = [ShapeMath.Product(x.Take(fAxis)), ShapeMath.Product(x.Skip(fAxis))];
                 break;
             case "Gemm" when x.Length == 2 && In(node, 1) is { Length: 2 } gw:
-                bool transA = Int(node, "transA") == 1, transB = Int(node, "transB") == 1;
+                bool transA = ShapeMath.Int(node, "transA") == 1, transB = ShapeMath.Int(node, "transB") == 1;
                 long m = transA ? x[1] : x[0], kIn = transA ? x[0] : x[1], n = transB ? gw[0] : gw[1];
                 y = [m, n];
                 multiplyAdds = (double)m * kIn * n;
                 break;
             case "MatMul" when x.Length >= 2 && In(node, 1) is { Length: >= 2 } b && x[^1] == b[^2]:
                 // (..., M, K) × (..., K, N): the leading dimensions broadcast, as numpy's matmul.
-                long[] batch = Broadcast(x[..^2], b[..^2]);
+                long[] batch = ShapeMath.Broadcast(x[..^2], b[..^2]);
                 y = [.. batch, x[^2], b[^1]];
-                multiplyAdds = (double)Product(batch) * x[^2] * x[^1] * b[^1];
+                multiplyAdds = (double)ShapeMath.Product(batch) * x[^2] * x[^1] * b[^1];
                 break;
             case "Transpose":
-                var perm = Ints(node, "perm") ?? Enumerable.Range(0, x.Length).Reverse().Select(i => (long)i).ToArray();
+                var perm = ShapeMath.Ints(node, "perm") ?? Enumerable.Range(0, x.Length).Reverse().Select(i => (long)i).ToArray();
                 y = perm.Length == x.Length ? perm.Select(p => x[p]).ToArray() : null;
                 break;
             case "Reshape" when _values.TryGetValue(node.Input.ElementAtOrDefault(1) ?? "", out var target):
-                y = Reshape(x, target, Int(node, "allowzero") == 1);
+                y = ShapeMath.Reshape(x, target, ShapeMath.Int(node, "allowzero") == 1);
                 break;
             case "Expand" when _values.TryGetValue(node.Input.ElementAtOrDefault(1) ?? "", out var to):
-                y = Broadcast(x, to);
+                y = ShapeMath.Broadcast(x, to);
                 break;
             case "Shape":
                 y = [x.Length];
@@ -130,8 +127,8 @@ internal sealed class ShapePropagation
                 y = SliceOf(node, x);
                 break;
             case "ReduceMean" or "ReduceMax" or "ReduceMin" or "ReduceSum" or "ReduceL2":
-                var axes = (Ints(node, "axes") ?? (node.Input.Count > 1 ? _values.GetValueOrDefault(node.Input[1]) : null))?.Select(a => a < 0 ? a + x.Length : a).ToHashSet();
-                bool keep = Int(node, "keepdims") != 0;
+                var axes = (ShapeMath.Ints(node, "axes") ?? (node.Input.Count > 1 ? _values.GetValueOrDefault(node.Input[1]) : null))?.Select(a => a < 0 ? a + x.Length : a).ToHashSet();
+                bool keep = ShapeMath.Int(node, "keepdims") != 0;
                 y = Enumerable.Range(0, x.Length).SelectMany(i => axes is null || axes.Contains(i) ? keep ? [1L] : Array.Empty<long>() : [x[i]]).ToArray();
                 break;
         }
@@ -164,7 +161,7 @@ internal sealed class ShapePropagation
         _shapes[node.Output[0]] = shape;
         long[]? values = a!.Name switch
         {
-            "value" => IntValues(a.T),
+            "value" => ShapeMath.IntValues(a.T),
             "value_int" => [a.I],
             "value_ints" => a.Ints.ToArray(),
             _ => null,
@@ -180,7 +177,7 @@ internal sealed class ShapePropagation
     private long[]? ConcatOf(NodeProto node)
     {
         var parts = node.Input.Where(i => i.Length > 0).Select(i => _shapes[i]).ToList();
-        int axis = Axis(node, parts[0].Length, 0);
+        int axis = ShapeMath.Axis(node, parts[0].Length, 0);
         if (parts.Any(p => p.Length != parts[0].Length))
         {
             return null;
@@ -203,7 +200,7 @@ internal sealed class ShapePropagation
             return null;
         }
 
-        int axis = Axis(node, x.Length, 0);
+        int axis = ShapeMath.Axis(node, x.Length, 0);
         long[] indices = _shapes[node.Input[1]];
         if (_values.TryGetValue(node.Input[0], out var data) && _values.TryGetValue(node.Input[1], out var at) && x.Length == 1)
         {
@@ -215,7 +212,7 @@ internal sealed class ShapePropagation
 
     private long[]? Squeezed(NodeProto node, long[] x)
     {
-        var axes = Ints(node, "axes") ?? (node.Input.Count > 1 ? _values.GetValueOrDefault(node.Input[1]) : null);
+        var axes = ShapeMath.Ints(node, "axes") ?? (node.Input.Count > 1 ? _values.GetValueOrDefault(node.Input[1]) : null);
         if (_values.TryGetValue(node.Input[0], out var v))
         {
             _values[node.Output[0]] = v;
@@ -268,38 +265,11 @@ internal sealed class ShapePropagation
 
     private long[]? In(NodeProto node, int i) => node.Input.Count > i ? _shapes.GetValueOrDefault(node.Input[i]) : null;
 
-    private static long[]? Reshape(long[] x, long[] target, bool allowZero)
-    {
-        var y = target.Select((d, i) => d == 0 && !allowZero && i < x.Length ? x[i] : d).ToArray();
-        int infer = Array.IndexOf(y, -1L);
-        if (infer >= 0)
-        {
-            long known = Product(y.Where((_, i) => i != infer));
-            y[infer] = known > 0 ? Product(x) / known : 0;
-        }
-
-        return Product(y) == Product(x) ? y : null;
-    }
-
-    /// <summary>Numpy broadcasting of two shapes; a pair of unequal dimensions neither of which is 1 stays the larger (the runtime would refuse it).</summary>
-    private static long[] Broadcast(long[] a, long[] b)
-    {
-        int rank = Math.Max(a.Length, b.Length);
-        var y = new long[rank];
-        for (int i = 0; i < rank; i++)
-        {
-            long da = i < rank - a.Length ? 1 : a[i - (rank - a.Length)], db = i < rank - b.Length ? 1 : b[i - (rank - b.Length)];
-            y[i] = da == 1 ? db : db == 1 ? da : Math.Max(da, db);
-        }
-
-        return y;
-    }
-
     private static long[] Window(NodeProto node, long[] x, long kh, long kw, long channels)
     {
-        var strides = Ints(node, "strides") ?? [1, 1];
-        var pads = Ints(node, "pads") ?? [0, 0, 0, 0];
-        var dil = Ints(node, "dilations") ?? [1, 1];
+        var strides = ShapeMath.Ints(node, "strides") ?? [1, 1];
+        var pads = ShapeMath.Ints(node, "pads") ?? [0, 0, 0, 0];
+        var dil = ShapeMath.Ints(node, "dilations") ?? [1, 1];
         string autoPad = node.Attribute.FirstOrDefault(a => a.Name == "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
         long Out(long size, long k, long s, long padSum, long d) => autoPad is "SAME_UPPER" or "SAME_LOWER"
             ? (size + s - 1) / s
@@ -307,31 +277,4 @@ internal sealed class ShapePropagation
         return [x[0], channels, Out(x[2], kh, strides[0], pads[0] + pads[2], dil[0]), Out(x[3], kw, strides[1], pads[1] + pads[3], dil[1])];
     }
 
-    private static long[]? Ints(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name)?.Ints.ToArray();
-
-    private static long? Int(NodeProto node, string name) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I;
-
-    private static int Axis(NodeProto node, int rank, long fallback)
-    {
-        long axis = Int(node, "axis") ?? fallback;
-        return (int)(axis < 0 ? axis + rank : axis);
-    }
-
-    private static long Product(IEnumerable<long> dims) => dims.Aggregate(1L, (a, b) => a * b);
-
-    /// <summary>The values of a small int64 or int32 tensor (at most 64 of them: shapes, axes, indices), or null.</summary>
-    private static long[]? IntValues(TensorProto t)
-    {
-        if (t.DataType is not (Int64 or Int32) || t.Dims.Aggregate(1L, (a, b) => a * b) > 64)
-        {
-            return null;
-        }
-
-        if (t.DataType == Int64)
-        {
-            return t.Int64Data.Count > 0 ? t.Int64Data.ToArray() : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray();
-        }
-
-        return t.Int32Data.Count > 0 ? t.Int32Data.Select(v => (long)v).ToArray() : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray().Select(v => (long)v).ToArray();
-    }
 }

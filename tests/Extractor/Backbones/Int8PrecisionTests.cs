@@ -1,0 +1,85 @@
+using Pipeline.Extractor;
+using Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Onnx;
+using Pipeline.Tests.Support;
+using Pipeline.Tooling;
+
+namespace Pipeline.Tests.Extractor.Backbones;
+
+/// <summary>int8 as a precision (extract --precision int8), and int8 quantization of a vision transformer.</summary>
+public sealed class Int8PrecisionTests
+{
+    /// <summary>
+    /// extract --precision int8 quantizes the backbone on the fly, calibrated on the training images, keeps the file in
+    /// CACHE/.models named by the source's hash and the calibration's, and reuses it on the next run; the cache records
+    /// precision int8 and the source model; its rows are finite and close to fp32's.
+    /// </summary>
+    [Fact]
+    public void ExtractInt8QuantizesOnceKeepsTheFileBesideTheCacheAndReusesIt()
+    {
+        using var tmp = new TempDir();
+        string model = tmp.Sub("tiny.onnx");
+        SynthModels.Save(SynthModels.TinyCnn(seed: 2), model);
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 6);
+        string[] common = ["extract", "--data", data, "--backbone", model, "--preprocess", "unit", "--device", "cpu"];
+
+        var first = CliProcess.Run([.. common, "--out", tmp.Sub("int8"), "--precision", "int8"]);
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        string sha = Sha256Of(model)[..12];
+        var kept = Directory.GetFiles(tmp.Sub("int8/.models"), "*.onnx");
+        Assert.Single(kept);
+        Assert.Matches($"^{sha}-int8-[0-9a-f]{{12}}\\.onnx$", Path.GetFileName(kept[0]));
+        Assert.Contains("int8", PipelineMetadata.Read(OnnxGraph.Load(kept[0]), kept[0]).Quantization);
+
+        var again = CliProcess.Run([.. common, "--out", tmp.Sub("int8"), "--precision", "int8", "--force"]);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains("reusing", again.Stdout + again.Stderr);
+        Assert.Single(Directory.GetFiles(tmp.Sub("int8/.models"), "*.onnx"));
+
+        Assert.Equal(0, CliProcess.Run([.. common, "--out", tmp.Sub("fp32"), "--quiet"]).ExitCode);
+        using var int8 = FeatureCache.Open(tmp.Sub("int8"));
+        using var fp32 = FeatureCache.Open(tmp.Sub("fp32"));
+        Assert.Equal(Pipeline.Extractor.Backbones.Precision.Int8, int8.Manifest.Space.Backbone.Precision);
+        Assert.Equal(fp32.Manifest.Space.Backbone.Sha256, int8.Manifest.Space.Backbone.Sha256);
+        var a = AllRows(int8);
+        var b = AllRows(fp32);
+        Assert.All(a, v => Assert.True(float.IsFinite(v)));
+        double cosine = System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(a, b);
+        Assert.True(cosine > 0.98, $"cosine of all int8 rows to fp32's: {cosine}");
+    }
+
+    /// <summary>
+    /// The synthetic ViT quantizes: its weighted MatMuls and the patch Conv become int8 (ONNX Runtime runs them as
+    /// integer kernels), attention, Softmax, LayerNormalization and Gelu stay float, the int64 shape chain is untouched,
+    /// and its class-token features on held-out photos keep a finite cosine to fp32.
+    /// </summary>
+    [Fact]
+    public void VitQuantizesItsMatMulsAndKeepsFiniteFeatures()
+    {
+        using var tmp = new TempDir();
+        string model = tmp.Sub("vit.onnx");
+        SynthModels.Save(SynthModels.Vit(seed: 1), model);
+        string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 8);
+        var report = Int8Quantizer.Run(new QuantizeOptions
+        {
+            Backbone = new BackboneSpec { Backbone = model, Pool = Pipeline.Extractor.Backbones.Pooling.Cls, Device = DeviceRequest.Cpu },
+            Calibration = data, Output = tmp.Sub("vit-int8.onnx"), Images = 10, Holdout = 6,
+        });
+        Assert.Equal(1 + (2 * 6), report.WeightedOps);   // the patch Conv; per block q, k, v, out, fc1, fc2 (the pooler is cut away)
+        Assert.True(report.IntegerKernels > 0, $"integer kernels: {report.IntegerKernels}");
+        Assert.Equal(6, report.FidelityImages);
+        Assert.True(double.IsFinite(report.MedianCosine) && report.MedianCosine > 0.9, $"median cosine to fp32: {report.MedianCosine}");
+
+        using var backbone = Backbone.Load(new BackboneSpec { Backbone = report.Output, Device = DeviceRequest.Cpu });
+        Assert.Equal([32], backbone.FeatureShape);
+    }
+
+    private static float[] AllRows(FeatureCache cache)
+    {
+        var rows = new float[cache.Count * cache.FeatureLength];
+        cache.ReadRows(Enumerable.Range(0, cache.Count).ToArray(), rows);
+        return rows;
+    }
+
+    private static string Sha256Of(string file) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file)));
+}
