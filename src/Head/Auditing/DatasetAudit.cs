@@ -93,7 +93,7 @@ internal static class DatasetAudit
         for (int i = 0; i < all.Count; i++)
         {
             all[i].Cache.ReadRow(all[i].Row, row);
-            row.CopyTo(x.AsSpan(i * (long)f, f));
+            row.CopyTo(x.AsSpan(checked(i * f), f));
         }
 
         var itemOf = all.Select(a => new AuditItem(a.Cache.Manifest.Split, a.Cache.Manifest.Items[a.Row].Path)).ToArray();
