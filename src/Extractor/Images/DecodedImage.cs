@@ -3,7 +3,8 @@ namespace Pipeline.Extractor.Images;
 /// <summary>
 /// One decoded image in a buffer that the worker reuses: (Height, Width, 4) bytes, RGBA, alpha
 /// unpremultiplied (and ignored by preprocessing, as PIL's <c>convert("RGB")</c> does). The buffer
-/// only grows, so steady-state decoding allocates nothing managed.
+/// grows to the largest ordinary image, so steady-state decoding allocates nothing managed, and is given
+/// back after an outsized one (<see cref="ScratchBuffer"/>).
 /// </summary>
 internal sealed class DecodedImage
 {
@@ -20,15 +21,14 @@ internal sealed class DecodedImage
     internal Span<byte> Resize(int width, int height)
     {
         int length = checked(width * height * 4);
-        if (_pixels.Length < length)
-        {
-            _pixels = new byte[length];
-        }
-
+        ScratchBuffer.Fit(ref _pixels, length);
         Width = width;
         Height = height;
         return _pixels.AsSpan(0, length);
     }
+
+    /// <summary>Bytes this image's buffers hold (pixels and spare), for tests of the bound.</summary>
+    internal long CapacityBytes => _pixels.Length + (long)_spare.Length;
 
     /// <summary>Pins the pixel buffer for a native decoder call.</summary>
     internal Memory<byte> Buffer => _pixels.AsMemory(0, Width * Height * 4);
@@ -36,12 +36,7 @@ internal sealed class DecodedImage
     /// <summary>A second buffer of the same size, for a transform that cannot run in place; then swapped in.</summary>
     internal Span<byte> Spare(int length)
     {
-        if (_spare.Length < length)
-        {
-            _spare = new byte[length];
-        }
-
-        return _spare.AsSpan(0, length);
+        return ScratchBuffer.Fit(ref _spare, length);
     }
 
     internal void SwapWithSpare(int width, int height)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using SkiaSharp;
 
 namespace Pipeline.Extractor.Images;
@@ -29,20 +28,23 @@ internal sealed partial class ImageDecoder
     public const long FullDecodeBudgetBytes = 64L << 20;
 
     private readonly int _targetWidth, _targetHeight;
+    private readonly ResizeMode _resize;
     private byte[] _file = new byte[1 << 16];
 
     /// <param name="targetWidth">Network input width: the decoder never scales below it (0: always full size).</param>
     /// <param name="targetHeight">Network input height.</param>
     /// <param name="maxPixels">Largest width × height a header may claim.</param>
-    public ImageDecoder(int targetWidth = 0, int targetHeight = 0, long maxPixels = DefaultMaxPixels)
+    /// <param name="resize">How the preprocessor maps the image onto the target: what an extreme aspect ratio may drop.</param>
+    public ImageDecoder(int targetWidth = 0, int targetHeight = 0, long maxPixels = DefaultMaxPixels, ResizeMode resize = ResizeMode.Squash)
     {
         _targetWidth = targetWidth;
         _targetHeight = targetHeight;
+        _resize = resize;
         MaxPixels = maxPixels;
     }
 
     public ImageDecoder(Preprocessing target, long maxPixels = DefaultMaxPixels)
-        : this(target.Width, target.Height, maxPixels)
+        : this(target.Width, target.Height, maxPixels, target.Resize)
     {
     }
 
@@ -52,102 +54,6 @@ internal sealed partial class ImageDecoder
     public ReadOnlySpan<byte> FileBytes => _file.AsSpan(0, FileLength);
 
     public int FileLength { get; private set; }
-
-    /// <summary>
-    /// Reads the file into the reusable buffer and hashes it. Only regular files are read: a FIFO,
-    /// socket or device reports size 0 and is refused before it is opened, so it cannot block.
-    /// </summary>
-    public void ReadFile(string path, Span<byte> sha256)
-    {
-        FileLength = 0;
-        var info = RegularFile(path);
-        long length = info.Length;   // of the link's target; 0 for FIFOs, sockets and devices
-        if (length == 0)
-        {
-            throw new InvalidImageException("empty file, or not a regular file (FIFO, socket or device)");
-        }
-
-        Reserve(length);
-        using var handle = File.OpenHandle(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        int read = 0;
-        while (read < length)
-        {
-            int n = RandomAccess.Read(handle, _file.AsSpan(read, (int)length - read), read);
-            if (n == 0)
-            {
-                break;
-            }
-
-            read += n;
-        }
-
-        FileLength = read;
-        SHA256.HashData(FileBytes, sha256);
-    }
-
-    /// <summary>Takes an encoded image already in memory (predict on bytes or a stream) as <see cref="ReadFile"/> takes a file.</summary>
-    public void ReadBytes(ReadOnlySpan<byte> encoded, Span<byte> sha256)
-    {
-        FileLength = 0;
-        if (encoded.IsEmpty)
-        {
-            throw new InvalidImageException("empty image (0 bytes)");
-        }
-
-        Reserve(encoded.Length);
-        encoded.CopyTo(_file);
-        FileLength = encoded.Length;
-        SHA256.HashData(FileBytes, sha256);
-    }
-
-    /// <summary>
-    /// The file itself, or the final target of a symbolic link to a file (how link farms, DVC and git-annex
-    /// checkouts look). A broken link and a loop of links are refused with their reason, never followed forever.
-    /// </summary>
-    private static FileInfo RegularFile(string path)
-    {
-        var info = new FileInfo(path);
-        if (info.LinkTarget is not null)
-        {
-            FileSystemInfo? target;
-            try
-            {
-                target = info.ResolveLinkTarget(returnFinalTarget: true);
-            }
-            catch (IOException)
-            {
-                throw new InvalidImageException("a loop of symbolic links");
-            }
-
-            if (target is null || Directory.Exists(target.FullName) || !File.Exists(target.FullName))
-            {
-                throw new InvalidImageException("broken link (its target does not exist or is not a file)");
-            }
-
-            info = new FileInfo(target.FullName);
-        }
-
-        if (!info.Exists)
-        {
-            throw new InvalidImageException("file vanished or is not a regular file");
-        }
-
-        return info;
-    }
-
-    /// <summary>Grows the reused file buffer to hold <paramref name="length"/> bytes; refuses files over the per-image limit.</summary>
-    private void Reserve(long length)
-    {
-        if (length > MaxFileBytes)
-        {
-            throw new InvalidImageException($"file is {length:N0} bytes, over the {MaxFileBytes >> 20} MB limit for one image");
-        }
-
-        if (_file.Length < length)
-        {
-            _file = new byte[Math.Max((int)length, Math.Min(_file.Length * 2, (int)MaxFileBytes))];
-        }
-    }
 
     /// <summary>Decodes the bytes read by <see cref="ReadFile"/> into <paramref name="into"/>; throws <see cref="InvalidImageException"/> with the reason.</summary>
     public unsafe void Decode(DecodedImage into)
@@ -214,7 +120,7 @@ internal sealed partial class ImageDecoder
         }
         else
         {
-            DecodeStreaming(codec, BoxFactor(w, h, swapsAxes), into);
+            DecodeStreaming(codec, Plan(w, h, swapsAxes), into);
         }
 
         Orientation.Apply(into, origin);
@@ -252,18 +158,6 @@ internal sealed partial class ImageDecoder
     private bool Covers(int width, int height, bool swapsAxes) =>
         swapsAxes ? height >= _targetWidth && width >= _targetHeight : width >= _targetWidth && height >= _targetHeight;
 
-    /// <summary>Largest integer factor k such that (w/k, h/k) still covers the target (1 without a target).</summary>
-    private int BoxFactor(int w, int h, bool swapsAxes)
-    {
-        if (_targetWidth <= 0)
-        {
-            return 1;
-        }
-
-        int tw = swapsAxes ? _targetHeight : _targetWidth, th = swapsAxes ? _targetWidth : _targetHeight;
-        return Math.Max(1, Math.Min(w / tw, h / th));
-    }
-
     private static unsafe void DecodeWhole(SKCodec codec, SKSizeI size, DecodedImage into)
     {
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
@@ -292,61 +186,4 @@ internal sealed partial class ImageDecoder
                 throw new InvalidImageException($"cannot decode ({result})");
         }
     }
-
-    /// <summary>The format a file's first bytes announce, for a reason that says "corrupt JPEG" rather than "not an image".</summary>
-    internal static string? KnownSignature(ReadOnlySpan<byte> f) => f switch
-    {
-        [0xFF, 0xD8, 0xFF, ..] => "JPEG",
-        [0x89, (byte)'P', (byte)'N', (byte)'G', ..] => "PNG",
-        [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] => "GIF",
-        [(byte)'B', (byte)'M', ..] => "BMP",
-        [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "WebP",
-        [(byte)'I', (byte)'I', 42, 0, ..] or [(byte)'M', (byte)'M', 0, 42, ..] => "TIFF",
-        _ => null,
-    };
-
-    /// <summary>A WebP's RIFF header states its length: a file shorter than that was cut.</summary>
-    internal static string? WebpProblem(ReadOnlySpan<byte> file)
-    {
-        if (KnownSignature(file) != "WebP")
-        {
-            return null;
-        }
-
-        long stated = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(file[4..]) + 8L;
-        return stated > file.Length ? $"truncated WebP (the RIFF header says {stated:N0} bytes, the file has {file.Length:N0})" : null;
-    }
-
-    private static bool IsJpeg(ReadOnlySpan<byte> file) => file.Length > 2 && file[0] == 0xFF && file[1] == 0xD8;
-
-    /// <summary>
-    /// Entropy-coded data never holds FF D9 or FF DA (FF is byte-stuffed), so a complete JPEG has an
-    /// end-of-image marker after its last start-of-scan. A file cut between the last scan's data and
-    /// its end marker decodes without complaint in some decoders: this catches it in all.
-    /// </summary>
-    internal static string? JpegProblem(ReadOnlySpan<byte> jpeg)
-    {
-        int lastScan = jpeg.LastIndexOf([(byte)0xFF, (byte)0xDA]);
-        if (lastScan < 0)
-        {
-            return "corrupt JPEG (no start-of-scan marker)";
-        }
-
-        return jpeg[lastScan..].IndexOf([(byte)0xFF, (byte)0xD9]) >= 0 ? null : "truncated JPEG (no end-of-image marker after the last scan)";
-    }
-}
-
-/// <summary>A file in the dataset that is not a usable image; the message is the reason.</summary>
-internal sealed class InvalidImageException(string reason) : Exception(reason)
-{
-    /// <summary>Whether <paramref name="e"/>, thrown while reading, decoding or preprocessing one file, is that file's problem (anything but cancellation or running out of memory).</summary>
-    public static bool IsFileProblem(Exception e) => e is not OperationCanceledException and not OutOfMemoryException;
-
-    /// <summary>The reason a file is skipped, from what reading, decoding or preprocessing it threw: the one wording extract and quantize report.</summary>
-    public static string SkipReason(Exception e) => e switch
-    {
-        InvalidImageException => e.Message,
-        IOException or UnauthorizedAccessException => $"unreadable ({e.Message})",
-        _ => $"cannot decode ({e.GetType().Name}: {e.Message})",
-    };
 }

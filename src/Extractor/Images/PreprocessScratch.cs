@@ -1,6 +1,6 @@
 namespace Pipeline.Extractor.Images;
 
-/// <summary>Per-worker buffers of the fast preprocessing path; they only ever grow.</summary>
+/// <summary>Per-worker buffers of the fast preprocessing path; they grow, and are given back after an outsized image (<see cref="ScratchBuffer"/>).</summary>
 internal sealed class PreprocessScratch
 {
     private float[] _rows = [];
@@ -14,41 +14,21 @@ internal sealed class PreprocessScratch
 
     public Span<float> Rows(int length)
     {
-        if (_rows.Length < length)
-        {
-            _rows = new float[Math.Max(length, _rows.Length * 2)];
-        }
-
-        return _rows.AsSpan(0, length);
+        return ScratchBuffer.Fit(ref _rows, length, doubling: true);
     }
 
     public Span<float> Image(int length)
     {
-        if (_image.Length < length)
-        {
-            _image = new float[length];
-        }
-
-        return _image.AsSpan(0, length);
+        return ScratchBuffer.Fit(ref _image, length);
     }
 
     public Span<float> OutputRow(int length)
     {
-        if (_out.Length < length)
-        {
-            _out = new float[length];
-        }
-
-        return _out.AsSpan(0, length);
+        return ScratchBuffer.Fit(ref _out, length);
     }
 
     public Span<float> Accumulator(int length)
     {
-        if (_acc.Length < length)
-        {
-            _acc = new float[Math.Max(length, _acc.Length * 2)];
-        }
-
-        return _acc.AsSpan(0, length);
+        return ScratchBuffer.Fit(ref _acc, length, doubling: true);
     }
 }

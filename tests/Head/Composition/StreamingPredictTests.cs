@@ -46,6 +46,10 @@ public sealed class StreamingPredictTests
         Assert.NotNull(streamed[40].Skipped);
         Assert.All(streamed.Where((_, i) => i != 40), p => Assert.Null(p.Skipped));
 
+        var flipped = predictor.PredictEach(files, top: 1, batch: Batch, ttaFlip: true).ToList();
+        Assert.Equal(files.Count, flipped.Count);
+        Assert.True(predictor.PeakRowsHeld <= 2 * Chunk, $"held {predictor.PeakRowsHeld} rows at once with flips, 2 chunks are {2 * Chunk}");
+
         var whole = predictor.Predict(files, top: 2, batch: 32);
         for (int i = 0; i < files.Count; i++)
         {
@@ -55,10 +59,6 @@ public sealed class StreamingPredictTests
 
         // The same photo gives the same prediction in every chunk.
         Assert.Equal(streamed[1].Probability, streamed[1 + (2 * photos.Count)].Probability, 6);
-
-        var flipped = predictor.PredictEach(files, top: 1, batch: Batch, ttaFlip: true).ToList();
-        Assert.Equal(files.Count, flipped.Count);
-        Assert.True(predictor.PeakRowsHeld <= 2 * Chunk, $"held {predictor.PeakRowsHeld} rows at once with flips, 2 chunks are {2 * Chunk}");
     }
 
     /// <summary>Predictions are lazy: reading the first three of an endless list of files classifies one chunk, not the list.</summary>
