@@ -42,6 +42,12 @@ internal sealed record HeadManifest
     /// <summary>Floating-point operations training took, cross-validation included (dense layers, forward and backward).</summary>
     public double TrainFlops { get; init; }
 
+    /// <summary>
+    /// Temperature T of the head's probabilities, softmax(logits / T), fitted on held-out predictions
+    /// (<see cref="HeadOptions.Calibrate"/>); 1 for a head trained before calibration or without it.
+    /// </summary>
+    public double Temperature { get; init; } = 1;
+
     /// <summary>The k-fold cross-validation that chose the epoch count, when the head was trained with folds.</summary>
     public CrossValidation? CrossValidation { get; init; }
 
@@ -99,6 +105,12 @@ internal sealed class TrainedHead : IDisposable
     internal int TrainImages
     {
         init => Manifest = Manifest with { TrainImages = value };
+    }
+
+    /// <summary>Set by the trainer: the temperature fitted on held-out predictions.</summary>
+    internal double Temperature
+    {
+        init => Manifest = Manifest with { Temperature = value };
     }
 
     /// <summary>Set by the trainer: the cross-validation that chose the epochs (and setting).</summary>
@@ -174,14 +186,24 @@ internal sealed class TrainedHead : IDisposable
         }
     }
 
-    /// <summary>Class probabilities (n, classes) for n feature rows (n, F).</summary>
-    public float[] Probabilities(ReadOnlySpan<float> features, int n)
+    /// <summary>Class probabilities (n, classes) for n feature rows (n, F): softmax(logits / T) with the head's temperature.</summary>
+    public float[] Probabilities(ReadOnlySpan<float> features, int n) => Probabilities(features, n, Manifest.Temperature);
+
+    /// <summary>Class probabilities (n, classes), softmax(logits / <paramref name="temperature"/>), for n feature rows (n, F).</summary>
+    public float[] Probabilities(ReadOnlySpan<float> features, int n, double temperature)
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
         var device = Model.parameters().First().device;
         var x = tensor(features[..(n * Manifest.Features.Length)].ToArray(), [n, Manifest.Features.Length], ScalarType.Float32).to(device);
-        var p = nn.functional.softmax(Model.forward(x), 1).cpu();
+        var logits = Model.forward(x);
+        if (temperature != 1)
+        {
+            // A tensor, not a C# double: an implicit Scalar may be freed by a finalizer mid-call (see StableAdam).
+            logits = logits.div(tensor((float)temperature).to(device));
+        }
+
+        var p = nn.functional.softmax(logits, 1).cpu();
         return p.data<float>().ToArray();
     }
 
@@ -189,12 +211,15 @@ internal sealed class TrainedHead : IDisposable
     /// Test-time flips, the one place they are averaged: each image's probabilities (n, classes) averaged with its
     /// mirror's, whose features are <paramref name="mirrored"/> (empty: no flips).
     /// </summary>
-    public float[] Probabilities(ReadOnlySpan<float> features, ReadOnlySpan<float> mirrored, int n)
+    public float[] Probabilities(ReadOnlySpan<float> features, ReadOnlySpan<float> mirrored, int n) => Probabilities(features, mirrored, n, Manifest.Temperature);
+
+    /// <summary>The same at a given temperature (1: the uncalibrated probabilities evaluation compares with).</summary>
+    public float[] Probabilities(ReadOnlySpan<float> features, ReadOnlySpan<float> mirrored, int n, double temperature)
     {
-        var p = Probabilities(features, n);
+        var p = Probabilities(features, n, temperature);
         if (!mirrored.IsEmpty)
         {
-            var pm = Probabilities(mirrored, n);
+            var pm = Probabilities(mirrored, n, temperature);
             System.Numerics.Tensors.TensorPrimitives.Add(p, pm, p);
             System.Numerics.Tensors.TensorPrimitives.Multiply(p, 0.5f, p);
         }

@@ -64,5 +64,12 @@ internal static class EvaluateCommand
         }
 
         Output.Write(confusion);
+        Console.Out.WriteLine($"balanced accuracy {e.BalancedAccuracy:P2} (mean per-class recall)");
+        if (e.Calibration is { } cal)
+        {
+            Console.Out.WriteLine(cal.Temperature == 1
+                ? $"expected calibration error {cal.ErrorAfter:P2} (15 bins; the head is not temperature-scaled)"
+                : $"expected calibration error {cal.ErrorBefore:P2} before, {cal.ErrorAfter:P2} after temperature scaling (T = {cal.Temperature:F3}; 15 bins; loss {cal.LossBefore:F4} before)");
+        }
     }
 }

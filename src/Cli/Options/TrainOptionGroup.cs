@@ -52,7 +52,16 @@ internal static class TrainOptionGroup
         Description = "Leave out the images listed in FILE, one a line, as the manifest has the path or as SPLIT/PATH (e.g. an audit's suspects: jq -r '.labelSuspects[] | .split + \"/\" + .path'). The head records them.",
     };
 
-    public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, Sweep, Exclude, SharedOptions.Seed];
+    public static readonly Option<string?> ClassWeight = new("--class-weight")
+    {
+        HelpName = "WEIGHTS",
+        Description = "Weigh the loss per class: balanced (n / (classes · n_class), for imbalanced data) or explicit weights, e.g. cat=1,dog=5 (a class not named weighs 1).",
+    };
+
+    public static readonly Option<bool> NoCalibrate = OptionValues.Flag("--no-calibrate",
+        "Keep the raw softmax probabilities (default: fit a temperature on the held-out predictions so the probabilities match the accuracy).");
+
+    public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, ClassWeight, NoCalibrate, Sweep, Exclude, SharedOptions.Seed];
 
     /// <summary>The head's settings, checked by the library's own rule before any work starts (run checks them before extracting).</summary>
     public static HeadOptions Bind(ParseResult r)
@@ -69,7 +78,28 @@ internal static class TrainOptionGroup
         Dropout = r.GetValue(Dropout), WeightDecay = r.GetValue(WeightDecay), Patience = r.GetValue(Patience), Seed = r.GetValue(SharedOptions.Seed),
         Device = r.GetValue(HeadDevice), Standardize = !r.GetValue(NoStandardize), AllViews = r.GetValue(AllViews),
         Exclude = r.GetValue(Exclude) is { } file ? ExcludeList(file) : [],
+        BalancedClassWeights = r.GetValue(ClassWeight) is { } w && IsBalanced(w),
+        ClassWeights = r.GetValue(ClassWeight) is { } text && !IsBalanced(text) ? ParseClassWeights(text) : null,
+        Calibrate = !r.GetValue(NoCalibrate),
     };
+
+    private static bool IsBalanced(string text) => string.Equals(text.Trim(), "balanced", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>"cat=1,dog=5": class=weight pairs; the library checks the classes and the ranges.</summary>
+    public static Dictionary<string, double> ParseClassWeights(string text)
+    {
+        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var pair in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            int eq = pair.LastIndexOf('=');
+            if (eq <= 0 || !double.TryParse(pair[(eq + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !weights.TryAdd(pair[..eq].Trim(), w))
+            {
+                throw new InvalidSettingException("class-weight", text, "balanced, or class=weight pairs such as cat=1,dog=5 (each class once)");
+            }
+        }
+
+        return weights;
+    }
 
     /// <summary>"256", "512,128" or "0" (linear); the sweep writes two layers as "512+128".</summary>
     public static IReadOnlyList<int> ParseHidden(string text, char separator)

@@ -64,7 +64,13 @@ internal static class EvaluationReport
             html.Append(inv, $"<tr data-class=\"{Encode(c.Class)}\" data-support=\"{c.Support}\"><td>{Encode(c.Class)}</td><td>{c.Precision:P2}</td><td>{c.Recall:P2}</td><td>{c.F1:F4}</td><td>{c.Support}</td></tr>\n");
         }
 
-        html.Append(inv, $"</table>\n<h2>Misclassified images ({e.Mistakes.Count}), worst first</h2>\n<div class=\"mistakes\" id=\"mistakes\">\n");
+        html.Append("</table>\n");
+        if (e.Calibration is { } calibration)
+        {
+            ReliabilityDiagram(html, calibration);
+        }
+
+        html.Append(inv, $"<h2>Misclassified images ({e.Mistakes.Count}), worst first</h2>\n<div class=\"mistakes\" id=\"mistakes\">\n");
         foreach (var m in e.Mistakes)
         {
             string path = cache.Source is { } source ? Path.Combine(source, m.Path) : m.Path;
@@ -90,6 +96,40 @@ internal static class EvaluationReport
         string file = Path.Combine(dir, FileName);
         AtomicFile.Write(file, System.Text.Encoding.UTF8.GetBytes(html.ToString()));
         return file;
+    }
+
+    /// <summary>
+    /// The reliability diagram as inline SVG: per confidence bin, a bar at the bin's accuracy after temperature
+    /// scaling and a dot at its accuracy before; a calibrated head's bars reach the diagonal.
+    /// </summary>
+    private static void ReliabilityDiagram(StringBuilder html, CalibrationReport c)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        const double size = 300, pad = 30;
+        html.Append(inv, $"<h2>Calibration</h2>\n<p id=\"calibration\" data-temperature=\"{c.Temperature:R}\" data-ece-before=\"{c.ErrorBefore:R}\" data-ece-after=\"{c.ErrorAfter:R}\">");
+        html.Append(inv, $"Expected calibration error (15 bins) {c.ErrorBefore:P2} before and {c.ErrorAfter:P2} after temperature scaling (T = {c.Temperature:F3}).</p>\n");
+        html.Append(inv, $"<svg id=\"reliability\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{size + (2 * pad)}\" height=\"{size + (2 * pad)}\" role=\"img\" aria-label=\"reliability diagram\">\n");
+        html.Append(inv, $"<rect x=\"{pad}\" y=\"{pad}\" width=\"{size}\" height=\"{size}\" fill=\"none\" stroke=\"#999\"/>\n");
+        html.Append(inv, $"<line x1=\"{pad}\" y1=\"{pad + size}\" x2=\"{pad + size}\" y2=\"{pad}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>\n");
+        for (int b = 0; b < c.BinsAfter.Count; b++)
+        {
+            var bin = c.BinsAfter[b];
+            if (bin.Count == 0)
+            {
+                continue;
+            }
+
+            double x = pad + (bin.Low * size), w = (bin.High - bin.Low) * size, h = bin.Accuracy * size;
+            html.Append(inv, $"<rect class=\"bin\" data-count=\"{bin.Count}\" data-confidence=\"{bin.Confidence:R}\" data-accuracy=\"{bin.Accuracy:R}\" x=\"{x:F1}\" y=\"{pad + size - h:F1}\" width=\"{w - 1:F1}\" height=\"{h:F1}\" fill=\"#4a90d9\"><title>{bin.Low:F2}–{bin.High:F2}: {bin.Count} images, accuracy {bin.Accuracy:P1}, confidence {bin.Confidence:P1}</title></rect>\n");
+        }
+
+        foreach (var bin in c.BinsBefore.Where(b => b.Count > 0))
+        {
+            html.Append(inv, $"<circle class=\"before\" cx=\"{pad + (bin.Confidence * size):F1}\" cy=\"{pad + size - (bin.Accuracy * size):F1}\" r=\"3\" fill=\"#d9534f\"/>\n");
+        }
+
+        html.Append(inv, $"<text x=\"{pad + (size / 2)}\" y=\"{size + (2 * pad) - 8}\" text-anchor=\"middle\" font-size=\"12\">confidence (bars: after, dots: before)</text>\n");
+        html.Append(inv, $"<text x=\"12\" y=\"{pad + (size / 2)}\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 12 {pad + (size / 2)})\">accuracy</text>\n</svg>\n");
     }
 
     private static string Encode(string text) => WebUtility.HtmlEncode(text);

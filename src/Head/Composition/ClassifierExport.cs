@@ -51,6 +51,13 @@ internal static class ClassifierExport
             }
         }
 
+        if (m.Temperature != 1)
+        {
+            // Temperature scaling: logits (N, classes) / T, the head's calibration fitted on held-out predictions.
+            inits.Add(OnnxBuilder.FloatTensor("pipeline_temperature", [(float)m.Temperature], [1]));
+            x = OnnxBuilder.Node(nodes, "Div", [x, "pipeline_temperature"], "pipeline_calibrated");
+        }
+
         OnnxBuilder.Node(nodes, "Softmax", [x], OutputName, ("axis", 1L));
 
         var p = backbone.Preprocessing;
@@ -73,6 +80,11 @@ internal static class ClassifierExport
         {
             OnnxBuilder.Meta(model, "feature_precision", $"the head was trained on {SettingNames.Of(precision)} features; this graph computes them in fp32");
         }
+        if (m.Temperature != 1)
+        {
+            OnnxBuilder.Meta(model, "temperature", m.Temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         if (m.Backbone.Synthetic)
         {
             OnnxBuilder.Meta(model, "synthetic", "true");

@@ -14,6 +14,12 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
     /// <summary>Every misclassified image, worst first (the lowest probability for its true class).</summary>
     public IReadOnlyList<Mistake> Mistakes { get; init; } = [];
 
+    /// <summary>How well the probabilities match the accuracy, before and after the head's temperature; null where not measured.</summary>
+    public CalibrationReport? Calibration { get; init; }
+
+    /// <summary>The mean of the per-class recalls over the classes present: accuracy as if every class had as many images.</summary>
+    public double BalancedAccuracy => PerClass.Any(c => c.Support > 0) ? PerClass.Where(c => c.Support > 0).Average(c => c.Recall) : 0;
+
     /// <summary>Images classified correctly.</summary>
     public int Correct => Enumerable.Range(0, Confusion.Length).Sum(i => Confusion[i][i]);
 
@@ -34,18 +40,26 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         var mirrors = ttaFlip ? MirrorRows(cache, clean) : null;
         int k = head.Manifest.Classes.Count;
         var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
-        double loss = 0;
+        double loss = 0, lossBefore = 0;
         var mistakes = new List<Mistake>();
         var classes = head.Manifest.Classes;
+        double temperature = head.Manifest.Temperature;
+        ReliabilityTally before = new(), after = new();
         for (int start = 0; start < clean.Length; start += batch)
         {
             int n = Math.Min(batch, clean.Length - start);
-            var p = head.Probabilities(Rows(cache, clean.AsSpan(start, n)), mirrors is null ? [] : Rows(cache, mirrors.AsSpan(start, n)), n);
+            var rows = Rows(cache, clean.AsSpan(start, n));
+            var mirrored = mirrors is null ? [] : Rows(cache, mirrors.AsSpan(start, n));
+            var p = head.Probabilities(rows, mirrored, n, temperature);                   // (n, classes): what the head reports
+            var raw = temperature == 1 ? p : head.Probabilities(rows, mirrored, n, 1);   // (n, classes): softmax(logits)
 
             for (int i = 0; i < n; i++)
             {
                 var probs = p.AsSpan(i * k, k);
                 int truth = cache.Labels[clean[start + i]];
+                after.Add(probs, truth);
+                before.Add(raw.AsSpan(i * k, k), truth);
+                lossBefore -= Math.Log(Math.Max(raw[(i * k) + truth], 1e-12));
                 int predicted = ArgMax(probs);
                 confusion[truth][predicted]++;
                 loss -= Math.Log(Math.Max(probs[truth], 1e-12));
@@ -59,6 +73,8 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         return FromConfusion(classes, confusion, loss / Math.Max(clean.Length, 1)) with
         {
             Mistakes = mistakes.OrderBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal).ToList(),
+            Calibration = new CalibrationReport(temperature, TemperatureScaling.ExpectedError(before.Bins()), TemperatureScaling.ExpectedError(after.Bins()),
+                lossBefore / Math.Max(clean.Length, 1), before.Bins(), after.Bins()),
         };
     }
 

@@ -62,6 +62,9 @@ internal sealed class FeatureSource
     /// <summary>Classes of the shared feature space (every part has the same list, checked before).</summary>
     public int ClassCount => _parts[0].Classes.Count;
 
+    /// <summary>Class names of the shared feature space, in label order.</summary>
+    public IReadOnlyList<string> Classes => _parts[0].Classes;
+
     /// <summary>Label of every global row.</summary>
     public int[] Labels { get; }
 

@@ -15,8 +15,10 @@ internal sealed class FoldRun : IDisposable
     private readonly FeatureRows _rows;
     private readonly HeadOptions _options;
     private readonly IHeadOptimizer _optimizer;
-    private readonly nn.Module<Tensor, Tensor, Tensor> _loss = nn.CrossEntropyLoss();
-    private readonly nn.Module<Tensor, Tensor, Tensor> _rowLosses = nn.CrossEntropyLoss(reduction: nn.Reduction.None);
+    private readonly nn.Module<Tensor, Tensor, Tensor> _loss;
+    private readonly nn.Module<Tensor, Tensor, Tensor> _rowLosses;
+    private readonly Tensor? _classWeights;   // (classes) float32 on the device, or null: every class weighs 1
+    private readonly int _classes;
     private readonly List<EpochRecord> _history = [];
     private Dictionary<string, Tensor>? _best;
     private double _bestLoss = double.PositiveInfinity;
@@ -37,6 +39,15 @@ internal sealed class FoldRun : IDisposable
         }
 
         Model.to(device);
+        _classes = source.ClassCount;
+        if (HeadTrainer.ClassWeights(source, views, options) is { } weights)
+        {
+            using var scope = torch.NewDisposeScope();
+            _classWeights = tensor(weights).to(device).DetachFromDisposeScope();
+        }
+
+        _loss = nn.CrossEntropyLoss(weight: _classWeights);
+        _rowLosses = nn.CrossEntropyLoss(weight: _classWeights, reduction: nn.Reduction.None);
         _optimizer = FusedAdam.Supports(device)
             ? new FusedAdam(Model.parameters(), options.LearningRate, weightDecay: options.WeightDecay)
             : new StableAdam(Model.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
@@ -59,6 +70,12 @@ internal sealed class FoldRun : IDisposable
 
     /// <summary>Floating-point operations done so far: forward and backward (3×) per training row, forward per held-out row.</summary>
     public double Flops { get; private set; }
+
+    /// <summary>
+    /// Logits (held-out rows, classes) of the last epoch's held-out pass, in <see cref="HeldOut"/> order: the
+    /// out-of-fold predictions temperature scaling is fitted on. Empty before the first epoch or without held-out rows.
+    /// </summary>
+    public float[] HeldOutLogits { get; private set; } = [];
 
     /// <summary>Per epoch, the standard deviation of the held-out rows' losses (a single held-out fraction's standard error is it / √n).</summary>
     public List<double> HeldOutLossSpread { get; } = [];
@@ -122,8 +139,10 @@ internal sealed class FoldRun : IDisposable
     {
         Model.train(train);
         using var grad = train ? null : torch.no_grad();
-        double lossSum = 0, squares = 0;
+        double lossSum = 0, squares = 0, weightSum = 0;
         long correct = 0;
+        var heldOutLogits = train ? null : new float[(long)order.Length * _classes];
+        long written = 0;   // floats of heldOutLogits filled
         foreach (var batch in _rows.Batches(order))
         {
             using var scope = torch.NewDisposeScope();
@@ -143,9 +162,13 @@ internal sealed class FoldRun : IDisposable
             }
             else
             {
-                var rows = _rowLosses.forward(logits, y);
+                var rows = _rowLosses.forward(logits, y);   // (n) w[y]·−log p[y]: a weighted mean divides by Σ w[y]
                 lossSum += rows.sum().item<float>();
                 squares += rows.mul(rows).sum().item<float>();
+                weightSum += _classWeights is null ? x.shape[0] : _classWeights.index_select(0, y).sum().item<float>();
+                var cpu = logits.detach().cpu().data<float>().ToArray();   // (n, classes)
+                Array.Copy(cpu, 0, heldOutLogits!, written, cpu.LongLength);
+                written += cpu.LongLength;
             }
 
             correct += logits.argmax(1).eq(y).sum().item<long>();
@@ -155,6 +178,8 @@ internal sealed class FoldRun : IDisposable
         {
             double mean = lossSum / order.Length;
             HeldOutLossSpread.Add(Math.Sqrt(Math.Max(squares / order.Length - (mean * mean), 0)));
+            HeldOutLogits = heldOutLogits!;
+            return (lossSum / Math.Max(weightSum, 1e-12), (double)correct / order.Length);
         }
 
         return (lossSum / order.Length, (double)correct / order.Length);
@@ -192,5 +217,6 @@ internal sealed class FoldRun : IDisposable
         _optimizer.Dispose();
         _loss.Dispose();
         _rowLosses.Dispose();
+        _classWeights?.Dispose();
     }
 }

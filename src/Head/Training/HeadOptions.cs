@@ -48,6 +48,21 @@ public sealed record HeadOptions
     /// </summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
 
+    /// <summary>
+    /// Weigh each class's loss by n / (classes · n_class) over the images trained on (scikit-learn's and Keras's
+    /// "balanced"), so a rare class counts as much as a common one. Held-out losses are weighted the same way.
+    /// </summary>
+    public bool BalancedClassWeights { get; init; }
+
+    /// <summary>Explicit loss weights by class name (a class not named weighs 1); null: none. Not with <see cref="BalancedClassWeights"/>.</summary>
+    public IReadOnlyDictionary<string, double>? ClassWeights { get; init; }
+
+    /// <summary>
+    /// Fit a temperature T on held-out predictions (the cross-validation's out-of-fold ones, or the validation
+    /// split's) so that the head's probabilities, softmax(logits / T), match its accuracy; false: T = 1.
+    /// </summary>
+    public bool Calibrate { get; init; } = true;
+
     /// <summary>auto (CUDA when torch reports it), cpu, cuda.</summary>
     public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 
@@ -67,6 +82,9 @@ public sealed record HeadOptions
             : !(WeightDecay >= 0 && double.IsFinite(WeightDecay)) ? ("weight-decay", WeightDecay.ToString(inv), "0 or more")
             : Patience < 0 ? ("patience", Patience.ToString(inv), "0 (off) or more")
             : Hidden.Any(h => h < 1) ? ("hidden", string.Join(",", Hidden), "widths of at least 1 (or 0 for a linear head)")
+            : ClassWeights is { Count: > 0 } w && BalancedClassWeights ? ("class-weight", DescribeWeights(w), "either balanced or weights per class, not both")
+            : ClassWeights?.FirstOrDefault(c => !(c.Value > 0 && double.IsFinite(c.Value))) is { Key: not null } badWeight
+                ? ("class-weight", $"{badWeight.Key}={badWeight.Value.ToString(inv)}", "a weight above 0 for each class named (e.g. cat=1,dog=5)")
             : null;
         if (bad is { } b)
         {
@@ -79,7 +97,11 @@ public sealed record HeadOptions
 
     /// <summary>One line naming every setting, as the sweep table and the log print it.</summary>
     public string Describe() =>
-        $"lr={LearningRate:G3} hidden={(Hidden.Count == 0 ? "0" : string.Join(",", Hidden))} dropout={Dropout:G3} wd={WeightDecay:G3}{(Standardize ? "" : " raw")} batch={Batch} epochs={Epochs}";
+        $"lr={LearningRate:G3} hidden={(Hidden.Count == 0 ? "0" : string.Join(",", Hidden))} dropout={Dropout:G3} wd={WeightDecay:G3}{(Standardize ? "" : " raw")} batch={Batch} epochs={Epochs}" +
+        (BalancedClassWeights ? " class-weight=balanced" : ClassWeights is { Count: > 0 } w ? $" class-weight={DescribeWeights(w)}" : "");
+
+    private static string DescribeWeights(IReadOnlyDictionary<string, double> weights) =>
+        string.Join(",", weights.Select(kv => FormattableString.Invariant($"{kv.Key}={kv.Value:G4}")));
 }
 
 /// <summary>One epoch of training: what the per-epoch log line prints.</summary>

@@ -25,6 +25,18 @@ public sealed record CrossValidation(int Folds, int BestEpoch, double Loss, doub
 
     /// <summary>Floating-point operations the folds took (dense layers: forward and backward per training row, forward per held-out row).</summary>
     public double Flops { get; init; }
+
+    /// <summary>
+    /// The temperature T fitted on the out-of-fold logits at <see cref="BestEpoch"/> (the head reports
+    /// softmax(logits / T)); 1 when calibration is off.
+    /// </summary>
+    public double Temperature { get; init; } = 1;
+
+    /// <summary>Expected calibration error (15 bins) of the out-of-fold predictions before temperature scaling.</summary>
+    public double CalibrationErrorBefore { get; init; }
+
+    /// <summary>The same after temperature scaling (fitted on these same predictions, so an optimistic figure).</summary>
+    public double CalibrationErrorAfter { get; init; }
 }
 
 internal static partial class HeadTrainer
@@ -46,6 +58,7 @@ internal static partial class HeadTrainer
     internal static CrossValidation CrossValidate(FeatureCache train, FeatureCache? validation, HeadOptions options, int folds, int singleFoldFrom = int.MaxValue)
     {
         Validate(train, validation, options);
+        CheckClassWeights(train.Classes, options);
         var clock = Stopwatch.StartNew();
         var source = FeatureSource.Of(train, validation, options.Exclude);
         var images = Images(source);
@@ -65,6 +78,7 @@ internal static partial class HeadTrainer
 
             var meanLoss = new List<double>();
             int best = 0;
+            float[][] outOfFold = [];   // per fold, its held-out logits (rows, classes) at the best epoch so far
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 meanLoss.Add(runs.Average(r => r.RunEpoch(epoch).ValLoss!.Value));
@@ -76,7 +90,16 @@ internal static partial class HeadTrainer
                 {
                     break;
                 }
+
+                if (best == epoch - 1)
+                {
+                    outOfFold = runs.Select(r => r.HeldOutLogits).ToArray();
+                }
             }
+
+            var oofLogits = outOfFold.SelectMany(l => l).ToArray();
+            var oofLabels = runs.SelectMany(r => r.HeldOut!.Select(row => source.Labels[row])).ToArray();
+            double temperature = Temperature(options, oofLogits, oofLabels, source.ClassCount);
 
             double flops = runs.Sum(r => r.Flops);
             var losses = runs.Select(r => r.History[best].ValLoss!.Value).ToArray();
@@ -96,6 +119,9 @@ internal static partial class HeadTrainer
                 FoldsTrained = trained,
                 EpochsRun = meanLoss.Count,
                 Flops = flops,
+                Temperature = temperature,
+                CalibrationErrorBefore = CalibrationError(oofLogits, oofLabels, source.ClassCount, 1),
+                CalibrationErrorAfter = CalibrationError(oofLogits, oofLabels, source.ClassCount, temperature),
             };
         }
         finally
@@ -125,6 +151,7 @@ internal static partial class HeadTrainer
             ViewsCached = images.Max(v => v.Length),
             TrainImages = images.Length,
             CrossValidation = cv,
+            Temperature = cv?.Temperature ?? 1,
         };
     }
 

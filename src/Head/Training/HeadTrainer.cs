@@ -19,9 +19,13 @@ internal static partial class HeadTrainer
         var views = ViewGroups(source, source.RowsOf(0));
         int[]? valRows = source.HasValidation && CleanRows(source, source.RowsOf(1)) is { Length: > 0 } rows ? rows : null;   // an empty split validates nothing
         var total = Stopwatch.StartNew();
+        CheckClassWeights(train.Classes, options);
         var fit = Fit(source, views, valRows, options, log);
+        // Calibrated on the validation split the epoch was chosen on (Guo et al. fit T on the validation set too).
+        double temperature = valRows is null ? 1 : Temperature(options, Logits(fit.Model, source, valRows), valRows.Select(r => source.Labels[r]).ToArray(), source.ClassCount);
         return new TrainedHead(fit.Model, train.Manifest, options, fit.History, fit.BestEpoch, total.Elapsed.TotalSeconds)
         {
+            Temperature = temperature,
             TrainFlops = fit.Flops,
             ViewsPerEpoch = options.AllViews ? views.Max(v => v.Length) : 1,
             ViewsCached = views.Max(v => v.Length),
