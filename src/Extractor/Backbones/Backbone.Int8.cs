@@ -71,7 +71,7 @@ internal sealed partial class Backbone
 
         Directory.CreateDirectory(folder);
         var report = Int8Quantizer.Run(options with { Output = file }, info);
-        info?.Invoke($"precision: int8, quantized in {report.Seconds:F1} s on {report.Images} images of {images} ({report.IntegerKernels} of {report.WeightedOps} products as integer kernels); " +
+        info?.Invoke($"precision: int8, quantized in {report.Seconds:F1} s on {report.Images} images of {images} ({report.WeightedOps} weighted convolutions and products made int8; {report.IntegerKernels} integer kernels in ONNX Runtime's graph); " +
                      $"median cosine to fp32 {report.MedianCosine:F4} on {report.FidelityImages} held-out images; kept as {file}");
         return file;
     }
