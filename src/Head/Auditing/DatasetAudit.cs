@@ -154,6 +154,13 @@ internal static class DatasetAudit
             int b = Math.Min(Block, n - start);
             var sims = x.narrow(0, start, b).matmul(x.T);                 // (b, N)
             var hits = sims.ge(threshold).nonzero();                        // (pairs, 2)
+            if (hits.shape[0] == 0)
+            {
+                // No pair, not even a row with itself: constant features centre to zero vectors. (Reading an
+                // empty tensor's data throws 'startingIndex'.)
+                continue;
+            }
+
             var idx = hits.data<long>().ToArray();
             for (int h = 0; h < idx.Length / 2; h++)
             {
