@@ -44,7 +44,7 @@ internal static class ErrorReporter
         FeatureSpaceMismatchException f => (f.Message, MismatchHint(f.Site), ExitCode.CacheMismatch),
         DeviceUnavailableException d => (d.Message, $"{d.Remedy ?? "check the device"}, or pass --device cpu (--head-device cpu for the head)", ExitCode.DeviceUnavailable),
         HeadFileException h => (h.Message, $"{h.Remedy ?? "train it again"}: pipeline train --cache CACHE --out HEAD", ExitCode.BadArgument),
-        TrainingDivergedException => (e.Message, "lower --lr (the default 1e-3 suits standardised features)", ExitCode.Diverged),
+        TrainingDivergedException d => (e.Message, d.DataProblem is null ? "lower --lr (the default 1e-3 suits standardised features)" : "leave that image out with --exclude SPLIT/PATH, or extract it again", ExitCode.Diverged),
         PipelineException p => (p.Message, p.Remedy ?? "see 'pipeline COMMAND --help'", ExitCode.BadArgument),
         IOException or UnauthorizedAccessException => (e.Message, "check the path exists, is readable, and the disk has space", ExitCode.Unexpected),
         _ => ($"unexpected {e.GetType().Name}: {e.Message}", "rerun with PIPELINE_DEBUG=1 for the stack trace and report it; work already cached is kept", ExitCode.Unexpected),

@@ -13,6 +13,40 @@ internal static class SyntheticCache
 {
     public static void Make(string source, string output, int trainRows, int validationRows, int features, double noise, int seed)
     {
+        // Sizes first: 20,000 × 131,072 floats is 10.5 GB; a full disk found at the end wastes the run.
+        long need = ((long)trainRows + validationRows) * features * sizeof(float);
+        Directory.CreateDirectory(output);
+        long free = new DriveInfo(Path.GetFullPath(output)).AvailableFreeSpace;
+        if (need > free)
+        {
+            Throw.BadCache(output, $"needs {need:N0} bytes for {trainRows + validationRows:N0} rows of {features:N0} features, but its disk has {free:N0} free",
+                "ask for fewer rows or features, or write to another disk");
+        }
+
+        // A killed earlier run leaves its .tmp files: removed before anything is written again.
+        foreach (var stray in Directory.EnumerateFiles(output, "*.tmp", SearchOption.AllDirectories))
+        {
+            File.Delete(stray);
+        }
+
+        try
+        {
+            Write(source, output, trainRows, validationRows, features, noise, seed);
+        }
+        catch
+        {
+            // Cancelled or failed mid-write: no half-written temporary stays behind.
+            foreach (var stray in Directory.EnumerateFiles(output, "*.tmp", SearchOption.AllDirectories))
+            {
+                File.Delete(stray);
+            }
+
+            throw;
+        }
+    }
+
+    private static void Write(string source, string output, int trainRows, int validationRows, int features, double noise, int seed)
+    {
         using var train = FeatureCache.Open(source, SplitName.Train);
         using var validation = FeatureCache.Open(source, SplitName.Validation);
         var rows = new List<(float[] Row, int Label)>();

@@ -210,6 +210,12 @@ internal sealed unsafe partial class FeatureCache : IDisposable
             if (row < part.FirstRow + part.Rows)
             {
                 part.Read(row - part.FirstRow, destination[..FeatureLength]);
+                if (!TensorPrimitives.IsFiniteAll<float>(destination[..FeatureLength]))
+                {
+                    // Training on it gives a NaN loss and a head that scores 50 %; the audit's geometry breaks.
+                    ThrowNonFinite(row);
+                }
+
                 return;
             }
         }
@@ -217,19 +223,20 @@ internal sealed unsafe partial class FeatureCache : IDisposable
         throw new ArgumentOutOfRangeException(nameof(row), row, $"cache has {Count} rows");
     }
 
-    /// <summary>Reads every row; throws naming the first one holding a NaN or infinity.</summary>
+    /// <summary>Reads every row; throws naming the first one holding a NaN or infinity (as every read does).</summary>
     public void CheckRowsFinite()
     {
         var row = new float[FeatureLength];
         for (int r = 0; r < Count; r++)
         {
             ReadRow(r, row);
-            if (!System.Numerics.Tensors.TensorPrimitives.IsFiniteAll<float>(row))
-            {
-                Throw.BadCache(Directory, $"row {r} ({Manifest.Items[r].Path}) holds a NaN or infinity", "delete the folder and run extract again");
-            }
         }
     }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowNonFinite(int row) =>
+        Throw.BadCache(Directory, $"row {row} ({(Manifest.Split.Length > 0 ? Manifest.Split + "/" : "")}{Manifest.Items[row].Path}) holds a NaN or infinity",
+            "the backbone's outputs overflowed (float16 above 65,504, or a preprocessing std of 0): extract again with --dtype float32 and a finite preprocessing, or leave the image out with --exclude");
 
     /// <summary>Gathers rows into a (rows.Length, FeatureLength) float32 block.</summary>
     public void ReadRows(ReadOnlySpan<int> rows, Span<float> destination)

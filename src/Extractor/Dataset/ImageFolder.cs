@@ -3,7 +3,11 @@ using Pipeline.Extractor.Platform;
 namespace Pipeline.Extractor.Dataset;
 
 /// <summary>One image of a dataset: its path relative to the split folder, and its class index.</summary>
-internal sealed record ImageItem(string RelativePath, int Label);
+internal sealed record ImageItem(string RelativePath, int Label)
+{
+    /// <summary>Why the entry cannot be read at all (a name that is not valid UTF-8, an unreadable folder): listed as skipped with this reason, never opened.</summary>
+    public string? Problem { get; init; }
+}
 
 /// <summary>One split of a dataset (or the whole of a flat one), class-per-folder.</summary>
 internal sealed record DatasetSplit(string Name, string Root, IReadOnlyList<ImageItem> Items);
@@ -65,6 +69,14 @@ internal sealed class ImageFolder
 
         var classes = splitRoots.SelectMany(VisibleSubfolders).Select(Path.GetFileName).OfType<string>()
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (classes.Count == 0 && hasSplits)
+        {
+            // DIR/test/*.jpg beside DIR/dog/*.jpg: a class named like a split makes the whole tree read as splits.
+            var others = subfolders.Except(splitFolders).Select(Path.GetFileName).ToList();
+            Throw.BadDataLayout(root, $"'{string.Join("', '", splitFolders.Select(Path.GetFileName))}' is read as a split folder (train, validation, val and test name splits), but holds no class folders{(others.Count > 0 ? $"; the folders beside it ({string.Join(", ", others)}) are then not read as classes" : "")}",
+                "rename a class folder named like a split (test → test_class, say), or put each split's class folders inside it: DIR/train/cat/*.jpg");
+        }
+
         if (classes.Count == 0)
         {
             Throw.BadDataLayout(root, "no class folders found", "put each class's images in a folder named after the class: DIR/cat/*.jpg, DIR/dog/*.jpg");
@@ -86,12 +98,17 @@ internal sealed class ImageFolder
             foreach (var classDir in classDirs)
             {
                 int label = classes.IndexOf(Path.GetFileName(classDir));
-                foreach (var file in FilesBelow(classDir, visited))
+                var problems = new List<(string Path, string Problem)>();
+                var files = new List<string>();
+                Walk(classDir, files, visited, problems, top: true);
+                foreach (var file in files)
                 {
                     // Every visible file is a candidate: the decoder caches it or lists it as skipped with
                     // its reason (a TIFF, Thumbs.db or notes.txt is reported, never silently dropped).
                     items.Add(new ImageItem(ManifestPath(Path.GetRelativePath(splitRoot, file)), label));
                 }
+
+                items.AddRange(problems.Select(p => new ImageItem(ManifestPath(Path.GetRelativePath(splitRoot, p.Path)), label) { Problem = p.Problem }));
             }
 
             string name = hasSplits ? Path.GetFileName(splitRoot) : "";
@@ -135,31 +152,66 @@ internal sealed class ImageFolder
     internal static List<string> FilesBelow(string dir, HashSet<string> visited)
     {
         var files = new List<string>();
-        Walk(dir, files, visited, top: true);
+        Walk(dir, files, visited, problems: null, top: true);
         return files;
     }
 
-    private static void Walk(string dir, List<string> files, HashSet<string> visited, bool top = false)
+    /// <summary>Reasons an entry is listed but never opened.</summary>
+    internal const string NotUtf8 = "name is not valid UTF-8 (rename it: this tool cannot tell it from other such names)";
+
+    /// <summary>
+    /// Adds the files below <paramref name="dir"/> to <paramref name="files"/>, and to <paramref name="problems"/>
+    /// each entry that cannot be read as itself: a name that is not valid UTF-8 (its escaped form), or a
+    /// subfolder that cannot be listed (skipped and reported like an unreadable file, not the run's end).
+    /// </summary>
+    private static void Walk(string dir, List<string> files, HashSet<string> visited, List<(string Path, string Problem)>? problems, bool top = false)
     {
         if (!visited.Add(RealPath(dir)) && !top)
         {
             return;
         }
 
-        foreach (var entry in new DirectoryInfo(dir).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal))
+        List<FileSystemInfo> entries;
+        try
+        {
+            entries = new DirectoryInfo(dir).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        }
+        catch (Exception e) when (!top && e is UnauthorizedAccessException or IOException)
+        {
+            problems?.Add((dir, $"unreadable folder ({e.Message})"));
+            return;
+        }
+
+        // Names holding U+FFFD may be a lossy decoding of bytes that are not UTF-8: only the raw listing tells.
+        var raw = entries.Any(e => e.Name.Contains('\uFFFD', StringComparison.Ordinal)) ? RawFolderNames.Classify(dir) : null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in entries)
         {
             if (entry.Name.StartsWith('.'))
             {
                 continue;
             }
 
+            if (entry.Name.Contains('\uFFFD', StringComparison.Ordinal) && (raw?.Genuine.Contains(entry.Name) != true || !seen.Add(entry.Name)))
+            {
+                continue;   // a lossy name: reported below from the raw listing, never opened under the decoded one
+            }
+
             if (entry is DirectoryInfo sub)
             {
-                Walk(sub.FullName, files, visited);
+                Walk(sub.FullName, files, visited, problems);
             }
             else
             {
                 files.Add(entry.FullName);
+            }
+        }
+
+        foreach (var lossy in raw?.Lossy ?? entries.Where(e => e.Name.Contains('\uFFFD', StringComparison.Ordinal)).Select(e => e.Name).Distinct().ToList())
+        {
+            if (!lossy.StartsWith('.'))
+            {
+                problems?.Add((Path.Combine(dir, lossy), NotUtf8));
             }
         }
     }

@@ -34,6 +34,7 @@ internal static class FeatureExtractor
     public static ExtractionReport Run(ExtractionOptions options, ImageFolder folder, Backbone backbone, IExtractionProgress progress, CancellationToken cancel = default)
     {
         Validate(options);
+        CheckOutOutsideData(options, folder);
         int workers = options.Workers > 0 ? options.Workers : DefaultWorkers(backbone);
         Directory.CreateDirectory(options.Out);
         var reports = new List<SplitReport>();
@@ -85,6 +86,27 @@ internal static class FeatureExtractor
         if (!Enum.IsDefined(options.Dtype))
         {
             Throw.InvalidSetting("dtype", options.Dtype, "float32 or float16");
+        }
+
+        if (options.MaxPixels < 1)
+        {
+            // 0 or less would skip every image as a decompression bomb.
+            Throw.InvalidSetting("max-pixels", options.MaxPixels, $"at least 1 (the default is {ExtractionOptions.DefaultMaxPixels:N0})");
+        }
+    }
+
+    /// <summary>
+    /// A cache written inside the data folder would be listed by the next run as a class (or a split) of images:
+    /// refused before anything is written.
+    /// </summary>
+    private static void CheckOutOutsideData(ExtractionOptions options, ImageFolder folder)
+    {
+        string data = Path.TrimEndingDirectorySeparator(folder.Root) + Path.DirectorySeparatorChar;
+        string output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Out)) + Path.DirectorySeparatorChar;
+        if (output.StartsWith(data, StringComparison.Ordinal))
+        {
+            Throw.BadDataLayout(folder.Root, $"the cache folder '{options.Out}' is {(output == data ? "the data folder itself" : "inside the data folder")}: the next run would read the cache as images",
+                "write the cache to a folder beside the data (for example --out cache next to --data photos)");
         }
     }
 

@@ -22,11 +22,20 @@ internal static class SplitExtraction
         if (finished is not null && IsUpToDate(finished, plan, rows, files))
         {
             progress.Info($"{Label(split)}: up to date ({finished.Items.Count} rows cached)");
-            return new SplitReport(split.Name, dir, rows.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
+            return new SplitReport(split.Name, dir, finished.Items.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
         }
 
         using var store = PartialStore.OpenOrCreate(dir, new PartialState(fingerprint, rows), backbone.FeatureLength);
         int reused = ReuseRows(store, finished, dir, plan, rows, files);
+        // An entry that cannot be opened as itself (a name that is not UTF-8, an unreadable folder) is skipped
+        // with its reason up front: never handed to the decoder under a name that means another file.
+        var unopenable = Enumerable.Range(0, rows.Count).Where(r => store.Rows[r] is null && split.Items[plan.Rows[r].Item].Problem is not null)
+            .Select(r => new RowState(r, 0, "", split.Items[plan.Rows[r].Item].Problem)).ToList();
+        if (unopenable.Count > 0)
+        {
+            store.Commit(unopenable, []);
+        }
+
         var work = Enumerable.Range(0, rows.Count).Where(r => store.Rows[r] is null)
             .Select(r => new WorkItem(r, Path.Combine(split.Root, split.Items[plan.Rows[r].Item].RelativePath), plan.Transform(plan.Rows[r], backbone.Preprocessing)))
             .ToList();
@@ -34,6 +43,7 @@ internal static class SplitExtraction
         progress.Begin(Label(split), rows.Count, rows.Count - work.Count);
         var pipeline = new ExtractionPipeline(backbone, options.Batch, workers, options.MaxPixels);
         var fileOfRow = work.ToDictionary(w => w.Row, w => w.File);
+        int skippedNow = unopenable.Count;
         pipeline.Run(work, (states, features) =>
         {
             if (options.Dtype == FeatureDtype.Float16)
@@ -42,14 +52,18 @@ internal static class SplitExtraction
             }
 
             store.Commit(states, features);
-            progress.Advance(states.Count, states.Count(s => s.Skip is not null));
+            int skips = states.Count(s => s.Skip is not null);
+            skippedNow += skips;
+            progress.Advance(states.Count, skips);
         }, cancel);
         progress.End();
 
         var manifest = CacheWriter.Finish(dir, store, plan, folder.Classes, backbone, options.Dtype, folder.Selection);
         store.Dispose();
         PartialStore.Delete(dir);
-        return new SplitReport(split.Name, dir, rows.Count, work.Count, reused, manifest.Skipped, FeatureExtractor.Elapsed(start), pipeline.Stages);
+
+        // Rows are what the cache holds and computed what the backbone produced: a skipped file is neither.
+        return new SplitReport(split.Name, dir, manifest.Items.Count, work.Count + unopenable.Count - skippedNow, reused, manifest.Skipped, FeatureExtractor.Elapsed(start), pipeline.Stages);
     }
 
     private static string Label(DatasetSplit split) => split.Name.Length > 0 ? split.Name : "images";
@@ -103,9 +117,11 @@ internal static class SplitExtraction
             }
         }
 
-        // A skipped file that has since changed (repaired, say) is tried again.
+        // A skipped file that has since changed (repaired, say) is tried again; an entry that cannot be
+        // opened (in the listing with its problem) stays as it was.
+        var unopenable = plan.Split.Items.Where(i => i.Problem is not null).Select(i => i.RelativePath).ToHashSet(StringComparer.Ordinal);
         return finished.Items.Where(i => i.Kind is null).Select(i => (i.Path, i.Bytes, i.Sha256))
-            .Concat(finished.Skipped.Select(s => (s.Path, s.Bytes, s.Sha256)))
+            .Concat(finished.Skipped.Where(s => !unopenable.Contains(s.Path)).Select(s => (s.Path, s.Bytes, s.Sha256)))
             .AsParallel().All(f => files.Unchanged(f.Path, f.Bytes, f.Sha256));
     }
 

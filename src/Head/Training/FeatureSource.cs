@@ -90,6 +90,15 @@ internal sealed class FeatureSource
         }
     }
 
+    /// <summary>Where global row <paramref name="row"/> comes from: its cache, split and image path, as an error names it.</summary>
+    public string Describe(int row)
+    {
+        int part = PartOf(row);
+        var cache = _parts[part];
+        string split = cache.Manifest.Split;
+        return $"row {row - _offsets[part]} of cache '{cache.Directory}' ({(split.Length > 0 ? split + "/" : "")}{Items[row].Path})";
+    }
+
     private int PartOf(int row)
     {
         int part = Array.BinarySearch(_offsets, row);

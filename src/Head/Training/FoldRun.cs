@@ -13,6 +13,7 @@ namespace Pipeline.Head.Training;
 internal sealed class FoldRun : IDisposable
 {
     private readonly FeatureRows _rows;
+    private readonly FeatureSource _source;
     private readonly HeadOptions _options;
     private readonly IHeadOptimizer _optimizer;
     private readonly nn.Module<Tensor, Tensor, Tensor> _loss;
@@ -27,6 +28,7 @@ internal sealed class FoldRun : IDisposable
     public FoldRun(FeatureSource source, FeatureRows rows, int[][] views, int[]? heldOut, HeadOptions options, Device device)
     {
         _rows = rows;
+        _source = source;
         _options = options;
         Views = views;
         HeldOut = heldOut is { Length: > 0 } ? heldOut : null;
@@ -90,10 +92,13 @@ internal sealed class FoldRun : IDisposable
         Flops += (3 * FlopsPerRow * order.Length) + (FlopsPerRow * (HeldOut?.Length ?? 0));
         var record = new EpochRecord(epoch, trainLoss, trainAcc, HeldOut is null ? null : valLoss, HeldOut is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
         _history.Add(record);
-        if (!double.IsFinite(trainLoss))
+        if (!double.IsFinite(trainLoss) || (HeldOut is not null && !double.IsFinite(valLoss)))
         {
-            // Diverged means the training loss itself is not finite; an odd held-out set is no divergence.
-            throw new TrainingDivergedException(epoch, trainLoss, _options.LearningRate);
+            // A non-finite loss, on the training rows or the held-out ones, is never saved as a head. When a row's
+            // standardised features are out of all proportion (one row of 3e38 among ordinary ones), the data is
+            // at fault, not the learning rate: the error names that row.
+            bool held = double.IsFinite(trainLoss);
+            throw new TrainingDivergedException(epoch, held ? valLoss : trainLoss, _options.LearningRate, DivergenceCulprit.Find(_source, Model, held ? HeldOut! : order));
         }
 
         if (HeldOut is null)
