@@ -31,7 +31,7 @@ for n in "${SIZES[@]}"; do
   rm -rf "$WORK/cache-$n" "$WORK/head-$n"
   measure "$n" extract "$P" extract --data "$data" --split train=0.8,validation=0.1,test=0.1 --out "$WORK/cache-$n" \
     --backbone "$WORK/tiny.onnx" --preprocess torch --device cpu
-  measure "$n" train "$P" train --cache "$WORK/cache-$n" --out "$WORK/head-$n" --folds 0 --epochs 10 --head-device cpu
+  measure "$n" train "$P" train --cache "$WORK/cache-$n" --out "$WORK/head-$n" --folds 0 --epochs 3 --head-device cpu
   measure "$n" audit "$P" audit --cache "$WORK/cache-$n" --folds 2 --head-device cpu --json
   measure "$n" predict "$P" predict --head "$WORK/head-$n" "$data" --backbone "$WORK/tiny.onnx" --device cpu --csv
 done

@@ -43,7 +43,7 @@ public sealed record AuditReport(IReadOnlyList<LabelSuspect> LabelSuspects, IRea
     /// <summary>The cosine similarity (of centred, L2-normalised features) from which two images count as near-duplicates.</summary>
     public double DuplicateThreshold { get; init; }
 
-    /// <summary>How near-duplicates were searched: exact (every pair compared) or approximate (past 200,000 rows), and over how many comparisons.</summary>
+    /// <summary>How near-duplicates were searched: exact (every pair compared) or approximate (past 20,000 rows), and over how many comparisons.</summary>
     public string DuplicateSearch { get; init; } = "";
 
     /// <summary>The cross-validation whose out-of-fold predictions scored the training and validation images.</summary>
