@@ -11,12 +11,20 @@ public sealed class Classifier : IDisposable
 {
     private readonly TrainedHead _head;
     private readonly BackboneSpec _runtime;
+    private readonly Action<string>? _log;
+    private readonly string _name;
     private Predictor? _predictor;
 
-    internal Classifier(TrainedHead head, BackboneSpec runtime)
+    /// <param name="head">The trained head (owned from here on).</param>
+    /// <param name="runtime">The caller's backbone: its file where the head was trained on one, its device and threads.</param>
+    /// <param name="log">Lines worth telling a user (the device the backbone loaded on).</param>
+    /// <param name="name">What reports call the head: its folder, or "trained head".</param>
+    internal Classifier(TrainedHead head, BackboneSpec runtime, Action<string>? log = null, string name = "trained head")
     {
         _head = head;
         _runtime = runtime;
+        _log = log;
+        _name = name;
     }
 
     /// <summary>Class names, in the order of every probability vector.</summary>
@@ -37,6 +45,28 @@ public sealed class Classifier : IDisposable
     /// </summary>
     public double? HeldOutAccuracy => CrossValidation?.Accuracy ?? _head.Manifest.History[_head.Manifest.BestEpoch - 1].ValAccuracy;
 
+    /// <summary>
+    /// Held-out loss, as <see cref="HeldOutAccuracy"/>: the cross-validated mean, else the validation split's at the
+    /// chosen epoch, else (nothing held out) the training loss at that epoch.
+    /// </summary>
+    public double HeldOutLoss
+    {
+        get
+        {
+            var best = _head.Manifest.History[_head.Manifest.BestEpoch - 1];
+            return CrossValidation?.Loss ?? best.ValLoss ?? best.TrainLoss;
+        }
+    }
+
+    /// <summary>The epoch whose weights were kept (1-based; the last one trained when selected by cross-validation).</summary>
+    public int BestEpoch => _head.Manifest.BestEpoch;
+
+    /// <summary>Views of each image in the cache (1 without augmentation) and how many of them each epoch used.</summary>
+    public (int Cached, int PerEpoch) Views => (_head.Manifest.ViewsCached, _head.Manifest.ViewsPerEpoch);
+
+    /// <summary>The dense layers' arithmetic rate while training, in GFLOP/s (folds and refit).</summary>
+    public double TrainGflops => _head.Manifest.TrainFlops / Math.Max(_head.Manifest.TrainSeconds, 1e-9) / 1e9;
+
     /// <summary>Per-epoch losses and accuracies of the final training.</summary>
     public IReadOnlyList<EpochRecord> History => _head.Manifest.History;
 
@@ -46,7 +76,7 @@ public sealed class Classifier : IDisposable
     /// <summary>Images the final head was trained on.</summary>
     public int TrainImages => _head.Manifest.TrainImages;
 
-    internal TrainedHead Head => _head;
+    internal TrainedHead Trained => _head;
 
     /// <summary>Accuracy with its 95 % Wilson interval, per-class precision/recall/F1, the confusion matrix and every mistake.</summary>
     /// <param name="cache">A split root (its test split) or one split's cache, made by the head's backbone.</param>
@@ -54,7 +84,7 @@ public sealed class Classifier : IDisposable
     public Evaluation Evaluate(string cache, bool ttaFlip = false)
     {
         using var features = FeatureCache.Open(cache, null, SplitName.Test);
-        return Evaluation.Run(_head, features, ttaFlip);
+        return Evaluation.Run(_head, features, ttaFlip, headName: _name);
     }
 
     /// <summary>Classifies one image file: every class, most likely first.</summary>
@@ -79,8 +109,9 @@ public sealed class Classifier : IDisposable
     /// <param name="top">How many classes per image, most likely first.</param>
     /// <param name="ttaFlip">Average each image with its horizontal mirror.</param>
     /// <returns>One prediction per file, in order; a file that cannot be read has its skip reason.</returns>
-    public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, int top = 1, bool ttaFlip = false) =>
-        Predictor().Predict(global::Pipeline.Head.Composition.Predictor.ExpandPaths(paths), top, ttaFlip: ttaFlip);
+    /// <param name="batch">Images per inference call.</param>
+    public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, int top = 1, bool ttaFlip = false, int batch = ExtractionOptions.DefaultBatch) =>
+        Predictor().Predict(global::Pipeline.Head.Composition.Predictor.ExpandPaths(paths), top, batch, ttaFlip);
 
     /// <summary>
     /// Classifies image files and folders as <see cref="Predict(IEnumerable{string}, int, bool)"/> does, lazily: folders
@@ -100,8 +131,17 @@ public sealed class Classifier : IDisposable
     /// as the metadata's <c>resize</c> says; output <c>probabilities</c> (N, classes). ONNX Runtime and OpenCV's DNN load it.
     /// </summary>
     /// <param name="path">The .onnx file to write (atomically).</param>
-    public void Export(string path) =>
+    /// <returns>The file, its size, and its input and output as another runtime must feed and read them.</returns>
+    public ExportedClassifier Export(string path)
+    {
         ClassifierExport.Export(_head, HeadBackbone.Spec(_head.Manifest, _runtime, DeviceRequest.Cpu), path);
+        var p = _head.Manifest.Preprocessing;
+        return new ExportedClassifier
+        {
+            File = path, Bytes = new FileInfo(path).Length, Input = ClassifierExport.InputName, Width = p.Width, Height = p.Height,
+            Resize = ClassifierExport.ResizeContract(p), Output = ClassifierExport.OutputName, Classes = Classes,
+        };
+    }
 
     /// <summary>Saves the head (weights.bin and head.json, each written atomically), and its training curves when asked.</summary>
     /// <param name="dir">The head's folder.</param>
@@ -115,6 +155,5 @@ public sealed class Classifier : IDisposable
         _head.Dispose();
     }
 
-    internal Predictor Predictor(Action<string>? info = null) => _predictor ??= new Predictor(_head,
-        HeadBackbone.Spec(_head.Manifest, _runtime), info);
+    internal Predictor Predictor() => _predictor ??= new Predictor(_head, HeadBackbone.Spec(_head.Manifest, _runtime), _log);
 }

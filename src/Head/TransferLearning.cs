@@ -81,7 +81,7 @@ public sealed class TransferLearning
         }
 
         var selection = HeadSelection.Select(train, val, settings, Folds, null, OnEpoch, Log);
-        return new TrainingReport(new Classifier(selection.Head, Backbone), selection.Scores);
+        return new TrainingReport(new Classifier(selection.Head, Backbone, Log), selection.Scores);
     }
 
     /// <summary>
@@ -96,7 +96,21 @@ public sealed class TransferLearning
         using var train = FeatureCache.Open(cache, null, SplitName.Train);
         using var val = OpenValidation(cache, null);
         using var test = FeatureCache.TryReadSplitRoot(cache)?.Splits.Contains(SplitName.Test) == true ? FeatureCache.Open(cache, SplitName.Test) : null;
-        return global::Pipeline.Head.Auditing.DatasetAudit.Run(train, val, test, Head, Math.Max(Folds, 2), Log);
+        return global::Pipeline.Head.Auditing.DatasetAudit.Run(train, val, test, Head, Math.Max(Folds, 2), Log) with { Cache = cache, Sources = Sources(cache) };
+    }
+
+    /// <summary>Each split's image folder, as its cache manifest recorded it (the flat cache's under the empty name).</summary>
+    private static Dictionary<string, string?> Sources(string cache)
+    {
+        var splits = FeatureCache.TryReadSplitRoot(cache)?.Splits ?? [""];
+        var sources = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var split in splits)
+        {
+            var manifest = FeatureCache.ReadManifest(split.Length > 0 ? Path.Combine(cache, split) : cache);
+            sources[manifest.Split] = manifest.Source;
+        }
+
+        return sources;
     }
 
     /// <summary>
@@ -111,12 +125,24 @@ public sealed class TransferLearning
     /// <param name="method">How activation ranges are read: <see cref="CalibrationMethod.MinMax"/> (the default) or percentiles.</param>
     /// <param name="weightBits">7 (the default: no int16 saturation on AVX2 without VNNI, the same features on every x86 CPU) or 8.</param>
     /// <returns>How many convolutions run as integer kernels, which ops stay float, and the cosine to fp32 on images outside the sample.</returns>
-    public QuantizationReport Quantize(string calibration, string output, int images = QuantizeOptions.DefaultImages, CalibrationMethod method = CalibrationMethod.MinMax, int weightBits = 7) =>
+    public QuantizationReport Quantize(string calibration, string output, int images = DefaultCalibrationImages, CalibrationMethod method = DefaultCalibrationMethod, int weightBits = DefaultWeightBits) =>
         Int8Quantizer.Run(new QuantizeOptions { Backbone = Backbone, Calibration = calibration, Output = output, Images = images, Method = method, WeightBits = weightBits }, Log);
+
+    /// <summary>Calibration images <see cref="Quantize"/> samples unless told otherwise.</summary>
+    public const int DefaultCalibrationImages = QuantizeOptions.DefaultImages;
+
+    /// <summary>How <see cref="Quantize"/> reads activation ranges unless told otherwise.</summary>
+    public const CalibrationMethod DefaultCalibrationMethod = CalibrationMethod.MinMax;
+
+    /// <summary>
+    /// <see cref="Quantize"/>'s weight precision unless told otherwise: 7, so no u8×s8 pair overflows int16 on AVX2
+    /// without VNNI and every x86 CPU computes the same features.
+    /// </summary>
+    public const int DefaultWeightBits = 7;
 
     /// <summary>Loads a head saved by <see cref="Classifier.Save"/> (or the CLI's <c>train</c>); it runs behind its own backbone.</summary>
     /// <param name="head">The head's folder (head.json and weights.bin).</param>
-    public Classifier Load(string head) => new(TrainedHead.Load(head, Head.Device), Backbone);
+    public Classifier Load(string head) => new(TrainedHead.Load(head, Head.Device), Backbone, Log, head);
 
     private static FeatureCache? OpenValidation(string cache, string? validation)
     {

@@ -68,4 +68,26 @@ public sealed class ModelFileFlowTests
         var e = Assert.Throws<InvalidSettingException>(() => loaded.Predict(TestPaths.Photo("test", "cat", 4001)));
         Assert.Contains("tiny.onnx", e.Message);
     }
+
+    /// <summary>
+    /// --patience under the default cross-validation: the folds stop once their mean held-out loss has not improved
+    /// for that many epochs (it was a fixed 8 whatever was asked). Real ResNet18 features of 16 photos per class and a
+    /// high learning rate overfit within a few epochs, so with patience 2 the folds run exactly two past the chosen one.
+    /// </summary>
+    [Fact]
+    public void PatienceIsTheCrossValidationsPatience()
+    {
+        using var tmp = new TempDir();
+        var pipeline = new TransferLearning
+        {
+            Backbone = new BackboneSpec { Device = DeviceRequest.Cpu },
+            Head = new HeadOptions { Patience = 2, LearningRate = 3e-2, Epochs = 40, Device = DeviceRequest.Cpu },
+            Folds = 2,
+        };
+        pipeline.Extract(Datasets.SmallCatsDogs(tmp.Sub("data"), 16), tmp.Sub("cache"));
+        using var classifier = pipeline.Train(tmp.Sub("cache"));
+        var cv = classifier.CrossValidation!;
+        Assert.True(cv.BestEpoch < 30, $"the mean held-out loss bottomed out at epoch {cv.BestEpoch}");
+        Assert.Equal(cv.BestEpoch + 2, cv.EpochsRun);
+    }
 }

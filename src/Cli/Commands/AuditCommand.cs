@@ -36,7 +36,7 @@ internal static class AuditCommand
             var report = pipeline.Audit(cache);
             if (r.GetValue(Report) is { } dir)
             {
-                Console.Error.WriteLine($"report: {Reports.AuditReportPage.Write(dir, report, Sources(cache), cache)}");
+                Console.Error.WriteLine($"report: {report.WriteReport(dir)}");
             }
 
             if (r.GetValue(SharedOptions.Json))
@@ -72,19 +72,5 @@ internal static class AuditCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Each split's image folder, as its cache manifest recorded it (the flat cache's under the empty name).</summary>
-    private static Dictionary<string, string?> Sources(string cache)
-    {
-        var splits = FeatureCache.TryReadSplitRoot(cache)?.Splits ?? [""];
-        var sources = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var split in splits)
-        {
-            var manifest = FeatureCache.ReadManifest(split.Length > 0 ? Path.Combine(cache, split) : cache);
-            sources[manifest.Split] = manifest.Source;
-        }
-
-        return sources;
     }
 }

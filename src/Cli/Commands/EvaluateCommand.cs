@@ -1,7 +1,6 @@
 using Spectre.Console;
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor.Cache;
 using Pipeline.Head;
 
 namespace Pipeline.Cli.Commands;
@@ -26,14 +25,12 @@ internal static class EvaluateCommand
         Compose.Add(command, [SharedOptions.Head, Cache, SharedOptions.Tta, Report, SharedOptions.Json]);
         command.SetAction(r =>
         {
-            using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
-            using var cache = FeatureCache.Open(r.GetValue(Cache)!, null, SplitName.Test);
-            var evaluation = Evaluation.Run(head, cache, SharedOptions.TtaFlip(r));
+            using var classifier = new TransferLearning().Load(r.GetValue(SharedOptions.Head)!);
+            var evaluation = classifier.Evaluate(r.GetValue(Cache)!, SharedOptions.TtaFlip(r));
             Print(evaluation, r.GetValue(SharedOptions.Json));
             if (r.GetValue(Report) is { } dir)
             {
-                string file = Reports.EvaluationReport.Write(dir, evaluation, cache.Manifest, cache.Directory, r.GetValue(SharedOptions.Head)!);
-                Console.Error.WriteLine($"report: {file}");
+                Console.Error.WriteLine($"report: {evaluation.WriteReport(dir)}");
             }
 
             return 0;
@@ -58,7 +55,7 @@ internal static class EvaluateCommand
 
         Output.Write(table);
         var confusion = Output.Table(["true \\ predicted", .. e.PerClass.Select(c => c.Class)]);
-        for (int i = 0; i < e.Confusion.Length; i++)
+        for (int i = 0; i < e.Confusion.Count; i++)
         {
             confusion.AddRow([e.PerClass[i].Class, .. e.Confusion[i].Select(v => $"{v}")]);
         }

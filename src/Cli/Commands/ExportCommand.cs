@@ -2,7 +2,6 @@ using System.CommandLine;
 using Pipeline.Cli.Options;
 using Pipeline.Extractor;
 using Pipeline.Head;
-using Pipeline.Head.Composition;
 
 namespace Pipeline.Cli.Commands;
 
@@ -20,11 +19,10 @@ internal static class ExportCommand
         Compose.Add(command, [SharedOptions.Head, Out, BackboneOptions.Backbone, BackboneOptions.Model]);
         command.SetAction(r =>
         {
-            string outFile = r.GetValue(Out)!;
-            using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!, DeviceRequest.Cpu);
-            ClassifierExport.Export(head, HeadBackbone.Spec(head.Manifest, r.GetValue(BackboneOptions.Backbone), r.GetValue(BackboneOptions.Model), DeviceRequest.Cpu), outFile);
-            var p = head.Manifest.Preprocessing;
-            Console.Out.WriteLine($"{outFile}: {new FileInfo(outFile).Length / 1e6:F1} MB; input '{ClassifierExport.InputName}' (N, {p.Height}, {p.Width}, 3) uint8 RGB ({ClassifierExport.ResizeContract(p)} first), output '{ClassifierExport.OutputName}' (N, {head.Manifest.Classes.Count}): {string.Join(", ", head.Manifest.Classes)}");
+            var pipeline = new TransferLearning { Backbone = BackboneOptions.BindForHead(r, DeviceRequest.Cpu), Head = new HeadOptions { Device = DeviceRequest.Cpu } };
+            using var classifier = pipeline.Load(r.GetValue(SharedOptions.Head)!);
+            var e = classifier.Export(r.GetValue(Out)!);
+            Console.Out.WriteLine($"{e.File}: {e.Bytes / 1e6:F1} MB; input '{e.Input}' (N, {e.Height}, {e.Width}, 3) uint8 RGB ({e.Resize} first), output '{e.Output}' (N, {e.Classes.Count}): {string.Join(", ", e.Classes)}");
             return 0;
         });
         return command;

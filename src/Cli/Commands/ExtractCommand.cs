@@ -24,8 +24,9 @@ internal static class ExtractCommand
     private static int Execute(ParseResult r, CancellationToken cancel)
     {
         bool json = r.GetValue(SharedOptions.Json);
-        var report = FeatureExtractor.Run(ExtractionOptionGroup.Bind(r, r.GetValue(Out)!), new ConsoleProgress(r.GetValue(SharedOptions.Quiet) || json), cancel);
+        var pipeline = new TransferLearning { Progress = new ConsoleProgress(r.GetValue(SharedOptions.Quiet) || json) };
+        var report = pipeline.Extract(ExtractionOptionGroup.Bind(r, r.GetValue(Out)!), cancel);
         ExtractionSummary.Print(report, json);
-        return r.GetValue(ExtractionOptionGroup.Strict) && report.SkippedCount > 0 ? (int)ExitCode.SkippedFilesStrict : 0;
+        return ExtractionOptionGroup.ExitCodeFor(r, report);
     }
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Pipeline.Cli.Options;
-using Pipeline.Head;
-using Pipeline.Head.Composition;
 using Spectre.Console;
 
 namespace Pipeline.Cli.Commands;
@@ -26,18 +24,17 @@ internal static class PredictCommand
         Compose.Add(command, [SharedOptions.Head, Top, BackboneOptions.Backbone, BackboneOptions.Model, BackboneOptions.Device, BackboneOptions.Threads, BackboneOptions.Batch, SharedOptions.Tta, SharedOptions.Json, CsvOutput]);
         command.SetAction(r =>
         {
-            using var head = TrainedHead.Load(r.GetValue(SharedOptions.Head)!);
-            var files = Predictor.ExpandPaths(r.GetValue(Paths)!);
-            var missing = files.FirstOrDefault(f => !File.Exists(f));
+            var paths = r.GetValue(Paths)!;
+            var missing = paths.FirstOrDefault(f => !File.Exists(f) && !Directory.Exists(f));
             if (missing is not null)
             {
                 return ErrorReporter.Report($"no such file or folder: '{missing}'", "pass image files or folders that exist", ExitCode.BadArgument);
             }
 
-            var spec = HeadBackbone.Spec(head.Manifest, r.GetValue(BackboneOptions.Backbone), r.GetValue(BackboneOptions.Model), r.GetValue(BackboneOptions.Device), r.GetValue(BackboneOptions.Threads));
-            using var predictor = new Predictor(head, spec, line => Console.Error.WriteLine(line));
+            var pipeline = new TransferLearning { Backbone = BackboneOptions.BindForHead(r, r.GetValue(BackboneOptions.Device)), Log = line => Console.Error.WriteLine(line) };
+            using var classifier = pipeline.Load(r.GetValue(SharedOptions.Head)!);
             // Predictions stream: each chunk of images is classified as the output before it is written.
-            var predictions = predictor.PredictEach(files, r.GetValue(Top), r.GetValue(BackboneOptions.Batch), SharedOptions.TtaFlip(r)).Select(ReportSkip);
+            var predictions = classifier.PredictEach(paths, r.GetValue(Top), SharedOptions.TtaFlip(r), r.GetValue(BackboneOptions.Batch)).Select(ReportSkip);
             if (r.GetValue(SharedOptions.Json))
             {
                 Output.WriteJsonArray(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));

@@ -14,10 +14,10 @@ internal static class QuantizeCommand
 
     public static readonly Option<CalibrationMethod> Method = OptionValues.Parsed("--calibrate", SettingNames.Help<CalibrationMethod>(),
         "How each activation's range is read: minmax (the default: closest to fp32 on ResNet18) or percentile (0.01 % to 99.99 %).",
-        text => SettingNames.Parse<CalibrationMethod>("calibrate", text), () => CalibrationMethod.MinMax);
+        text => SettingNames.Parse<CalibrationMethod>("calibrate", text), () => TransferLearning.DefaultCalibrationMethod);
 
     public static readonly Option<int> WeightBits = OptionValues.Int("--weight-bits", "7|8",
-        "Weight precision: 7 (the default) computes the same on every x86 CPU (no int16 saturation on AVX2 without VNNI); 8 uses the full int8 range.", 7, 7, 8);
+        "Weight precision: 7 (the default) computes the same on every x86 CPU (no int16 saturation on AVX2 without VNNI); 8 uses the full int8 range.", TransferLearning.DefaultWeightBits);
 
     /// <summary>Below this median cosine to fp32 the int8 file is flagged: ResNet18 gives 0.996 on the shared photos.</summary>
     private const double LowFidelity = 0.98;

@@ -59,7 +59,7 @@ internal static class RunCommand
         if (json)
         {
             Output.WriteJson(new { Extraction = extraction, Training = training, Test = test });
-            return ExitFor(r, extraction);
+            return ExtractionOptionGroup.ExitCodeFor(r, extraction);  // a run that skipped files still trains and evaluates first
         }
 
         var summary = Output.Table("extraction", "head training", training.CrossValidation is { } cv ? $"held-out accuracy ({cv.Folds}-fold CV)" : "validation accuracy", "test accuracy");
@@ -73,10 +73,6 @@ internal static class RunCommand
             Console.Out.WriteLine("warning: synthetic backbone with random weights: these accuracies mean nothing");
         }
 
-        return ExitFor(r, extraction);
+        return ExtractionOptionGroup.ExitCodeFor(r, extraction);  // a run that skipped files still trains and evaluates first
     }
-
-    /// <summary>With --strict, a run that skipped files still trains and evaluates, then exits non-zero.</summary>
-    private static int ExitFor(ParseResult r, ExtractionReport extraction) =>
-        r.GetValue(ExtractionOptionGroup.Strict) && extraction.SkippedCount > 0 ? (int)ExitCode.SkippedFilesStrict : 0;
 }

@@ -31,10 +31,7 @@ internal static class TrainingOutput
         using var best = report.Classifier;
         var rows = Rows(report.Scores);
         best.Save(outDir);
-        var m = best.Head.Manifest;
-        var b = m.History[m.BestEpoch - 1];
-        var result = new Result(outDir, m.BestEpoch, m.CrossValidation?.Accuracy ?? b.ValAccuracy, m.CrossValidation?.Loss ?? b.ValLoss ?? b.TrainLoss,
-            m.TrainSeconds, m.CrossValidation, grid.Count > 1 ? rows : null, m.TrainFlops / Math.Max(m.TrainSeconds, 1e-9) / 1e9);
+        var result = new Result(outDir, best.BestEpoch, best.HeldOutAccuracy, best.HeldOutLoss, best.TrainSeconds, best.CrossValidation, grid.Count > 1 ? rows : null, best.TrainGflops);
         if (!quiet)
         {
             if (grid.Count > 1)
@@ -42,16 +39,16 @@ internal static class TrainingOutput
                 PrintSweep(rows);
             }
 
-            if (m.ViewsCached > 1)
+            if (best.Views.Cached > 1)
             {
-                Console.Out.WriteLine($"views: {m.ViewsCached} cached per image, {m.ViewsPerEpoch} used per image per epoch");
+                Console.Out.WriteLine($"views: {best.Views.Cached} cached per image, {best.Views.PerEpoch} used per image per epoch");
             }
 
             var inv = CultureInfo.InvariantCulture;
-            Console.Out.WriteLine(m.CrossValidation is { } cv
+            Console.Out.WriteLine(best.CrossValidation is { } cv
                 ? string.Format(inv, "{0} over {1} images chose {2} epochs (of {9} run): held-out accuracy {3:P2} ± {4:P2}, loss {5:F4} ± {6:F4} (mean ± standard error); the folds and the refit on all {1} images took {7:F2} s at {10:F1} GFLOP/s; head saved to {8}",
-                    cv.FoldsTrained == 1 ? $"one held-out 1/{cv.Folds} (stratified)" : $"{cv.Folds}-fold cross-validation", cv.Images, cv.BestEpoch, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, m.TrainSeconds, outDir, cv.EpochsRun, result.Gflops)
-                : $"best epoch {m.BestEpoch}: val acc {(b.ValAccuracy is { } va ? va.ToString("P2", inv) : "n/a")}, trained in {m.TrainSeconds:F2} s; head saved to {outDir}");
+                    cv.FoldsTrained == 1 ? $"one held-out 1/{cv.Folds} (stratified)" : $"{cv.Folds}-fold cross-validation", cv.Images, cv.BestEpoch, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, best.TrainSeconds, outDir, cv.EpochsRun, result.Gflops)
+                : $"best epoch {best.BestEpoch}: val acc {(best.HeldOutAccuracy is { } va ? va.ToString("P2", inv) : "n/a")}, trained in {best.TrainSeconds:F2} s; head saved to {outDir}");
         }
 
         return result;

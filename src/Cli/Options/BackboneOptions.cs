@@ -52,9 +52,9 @@ internal static class BackboneOptions
 
     public static readonly Option<Precision> PrecisionOption = OptionValues.Parsed("--precision", "fp32|tf32|fp16|int8",
         "The backbone's arithmetic: fp32; tf32 (CUDA tensor cores, float32 tensors); fp16 (the graph converted to float16 in the tool; on the CPU its rounding is emulated); int8 (CPU: quantized on the fly, calibrated on the training images, kept in CACHE/.models and reused). The cache records it. Separate from --dtype, how rows are stored.",
-        text => SettingNames.Parse<Precision>("precision", text), () => Precision.Fp32);
+        text => SettingNames.Parse<Precision>("precision", text), () => new BackboneSpec().Precision);
 
-    public static readonly Option<int> Batch = OptionValues.Int("--batch", "N", "Images per inference call.", 32);
+    public static readonly Option<int> Batch = OptionValues.Int("--batch", "N", "Images per inference call.", ExtractionOptions.DefaultBatch);
 
     public static readonly Option<int> Workers = OptionValues.Int("--workers", "N", "Decode threads (0: chosen from the cores and the device).", 0);
 
@@ -64,10 +64,22 @@ internal static class BackboneOptions
     /// <summary>How it runs: extract, run, bench, predict.</summary>
     public static Option[] Runtime => [Device, PrecisionOption, Threads, Batch, Workers];
 
-    /// <summary>The backbone to load; <paramref name="fallback"/> (a head's backbone) when --backbone is not given.</summary>
-    public static BackboneSpec Bind(ParseResult r, string fallback = "resnet18") => new()
+    /// <summary>
+    /// A trained head's backbone as predict and export name it: --backbone (a model file the head was trained on, or
+    /// its copy elsewhere) and --model; the head's own preset when neither is given.
+    /// </summary>
+    public static BackboneSpec BindForHead(ParseResult r, DeviceRequest device) => new()
     {
-        Backbone = r.GetValue(Backbone) ?? fallback,
+        Backbone = r.GetValue(Backbone) ?? new BackboneSpec().Backbone,
+        Model = r.GetValue(Model),
+        Device = device,
+        Threads = r.GetValue(Threads),
+    };
+
+    /// <summary>The backbone to load; <paramref name="fallback"/> (a head's backbone) when --backbone is not given.</summary>
+    public static BackboneSpec Bind(ParseResult r, string? fallback = null) => new()
+    {
+        Backbone = r.GetValue(Backbone) ?? fallback ?? new BackboneSpec().Backbone,
         Model = r.GetValue(Model),
         Preprocess = r.GetValue(Preprocess),
         Mean = Given(r.GetValue(Mean)),     // an array option not given reads as empty, not null

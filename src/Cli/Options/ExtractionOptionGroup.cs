@@ -54,4 +54,8 @@ internal static class ExtractionOptionGroup
         Selection = r.GetValue(Split) is null && r.GetValue(Sample) is null ? null
             : new ImageSelection(r.GetValue(Split), r.GetValue(Sample), r.GetValue(SharedOptions.Seed)),
     };
+
+    /// <summary>The one --strict rule (extract and run): files were skipped and --strict was given → exit non-zero, after the work is done.</summary>
+    public static int ExitCodeFor(ParseResult r, ExtractionReport report) =>
+        r.GetValue(Strict) && report.SkippedCount > 0 ? (int)ExitCode.SkippedFilesStrict : 0;
 }

@@ -8,14 +8,14 @@ internal static class SharedOptions
 {
     /// <summary>How many of a folder's images a measuring command uses: bench times the first N, models quantize calibrates on a seeded sample of N.</summary>
     public static readonly Option<int> Images = OptionValues.Int("--images", "N",
-        "Use at most N of the folder's images (bench: the first N; models quantize: a deterministic sample of N to calibrate on).", 256, 1, 1_000_000);
+        "Use at most N of the folder's images (bench: the first N; models quantize: a deterministic sample of N to calibrate on).", TransferLearning.DefaultCalibrationImages, 1);
 
     public static readonly Option<bool> Json = OptionValues.Flag("--json", "Print the result as JSON (for scripts).");
 
     public static readonly Option<bool> Quiet = OptionValues.Flag("--quiet", "No progress output.");
 
     public static readonly Option<int> Seed = OptionValues.Int("--seed", "S",
-        "The seed of everything random: the split and sample of a flat folder, the augmented views, the head's initialisation and shuffles.", 42, 0);
+        "The seed of everything random: the split and sample of a flat folder, the augmented views, the head's initialisation and shuffles.", new HeadOptions().Seed, 0);
 
     /// <summary>A string, not a bool: System.CommandLine lets a bool option take only true/false as its value.</summary>
     public static readonly Option<string?> Tta = OptionValues.Parsed<string?>("--tta", "flip",

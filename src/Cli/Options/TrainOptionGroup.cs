@@ -25,7 +25,7 @@ internal static class TrainOptionGroup
     public static readonly Option<double> WeightDecay = OptionValues.Double("--weight-decay", "W", "L2 weight decay, added to the gradient (torch.optim.Adam's weight_decay, not AdamW's decoupled decay).", Defaults.WeightDecay);
 
     public static readonly Option<int> Patience = OptionValues.Int("--patience", "P",
-        "Early stopping: epochs without a better validation loss (0: off). The best epoch's weights are kept either way.", Defaults.Patience);
+        "Early stopping: epochs without a better held-out loss. Under cross-validation (the default) the folds' mean loss, 0 meaning 8; with --folds 0 the validation split's loss, 0 meaning off. The best epoch is kept either way.", Defaults.Patience);
 
     public static readonly Option<DeviceRequest> HeadDevice = OptionValues.Parsed("--head-device", "DEVICE",
         $"Where the head trains: {DeviceRequest.Grammar} (auto: CUDA when torch reports it).", text => DeviceRequest.Parse(text, "head-device"), () => DeviceRequest.Auto);
@@ -44,7 +44,7 @@ internal static class TrainOptionGroup
 
     public static readonly Option<int> Folds = OptionValues.Int("--folds", "K",
         "Choose the epochs (and the --sweep setting) by K-fold cross-validation over training + validation images, then refit on all of them; 0: train on the training split, select on the validation split.",
-        HeadSelection.DefaultFolds);
+        new TransferLearning().Folds);
 
     public static readonly Option<string?> Exclude = new("--exclude")
     {

@@ -71,7 +71,7 @@ internal sealed record Preprocessing
     public string Describe() =>
         $"{Width}x{Height} {Layout} {ColorOrder} scale={Scale:R} mean=[{string.Join(",", Mean.Select(m => m.ToString("R")))}]" +
         $" std=[{string.Join(",", Std.Select(s => s.ToString("R")))}]" +
-        (MeanImageSha256 is null ? "" : $" meanImage={MeanImageSha256[..12]}") +
+        (MeanImageSha256 is null ? "" : $" meanImage={Sha256.Short(MeanImageSha256)}") +
         $" resize={Resize} {Interpolation}";
 
     public bool SameAs(Preprocessing other) => Describe() == other.Describe();

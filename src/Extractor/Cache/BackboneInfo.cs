@@ -25,5 +25,5 @@ public sealed record BackboneInfo
     public Pooling? Pool { get; init; }
 
     /// <summary>The pair a head must match: same weights, precision and pooling (and, checked beside it, preprocessing).</summary>
-    public string Describe() => $"{Name} (sha256 {Sha256[..12]}{(Precision is { } p ? $", {SettingNames.Of(p)}" : "")}{(Pool is { } pool and not Pooling.Flatten ? $", {SettingNames.Of(pool)} pool" : "")})";
+    public string Describe() => $"{Name} (sha256 {Platform.Sha256.Short(Sha256)}{(Precision is { } p ? $", {SettingNames.Of(p)}" : "")}{(Pool is { } pool and not Pooling.Flatten ? $", {SettingNames.Of(pool)} pool" : "")})";
 }

@@ -15,7 +15,10 @@ public sealed record ExtractionOptions
     public BackboneSpec Backbone { get; init; } = new();
 
     /// <summary>Images per inference call.</summary>
-    public int Batch { get; init; } = 32;
+    public int Batch { get; init; } = DefaultBatch;
+
+    /// <summary>Images per inference call unless told otherwise (extract, predict, bench).</summary>
+    public const int DefaultBatch = 32;
 
     /// <summary>Decode/preprocess threads; 0 chooses from the core count.</summary>
     public int Workers { get; init; }

@@ -12,4 +12,7 @@ internal static class Sha256
 
     /// <summary>Of the UTF-8 bytes of <paramref name="text"/> (fingerprints of descriptions and listings).</summary>
     public static string OfText(string text) => Hex(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The first 12 hex digits, as messages and descriptions name a hash (48 bits: no accidental collision among one user's files).</summary>
+    public static string Short(string hex) => hex.Length > 12 ? hex[..12] : hex;
 }

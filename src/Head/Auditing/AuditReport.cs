@@ -48,4 +48,19 @@ public sealed record AuditReport(IReadOnlyList<LabelSuspect> LabelSuspects, IRea
 
     /// <summary>The cross-validation whose out-of-fold predictions scored the training and validation images.</summary>
     public Training.CrossValidation? CrossValidation { get; init; }
+
+    /// <summary>The audited cache as the caller named it.</summary>
+    internal string Cache { get; init; } = "";
+
+    /// <summary>Each split's image folder (a cache manifest's Source), by split name: where the report's thumbnails are read.</summary>
+    internal IReadOnlyDictionary<string, string?> Sources { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>
+    /// Writes <paramref name="dir"/>/index.html (what <c>audit --report</c> writes): one self-contained page with a
+    /// thumbnail of every label suspect (its label and the predicted class), the near-duplicate groups side by side
+    /// (leaks first) and the outliers, each list most suspect first.
+    /// </summary>
+    /// <param name="dir">The report's folder (created).</param>
+    /// <returns>The page's path.</returns>
+    public string WriteReport(string dir) => AuditReportPage.Write(dir, this, Sources, Cache);
 }

@@ -38,7 +38,7 @@ internal static class HeadBackbone
     /// <summary>The head's preset by name; a plain .onnx file the head names but does not carry must be given.</summary>
     private static string OwnBackbone(HeadManifest head) =>
         BackbonePreset.Find(head.Backbone.Name) is not null ? head.Backbone.Name
-            : throw InvalidSettingException.Missing("backbone", $"the head was trained on features of '{head.Backbone.File}' (sha256 {head.Backbone.Sha256[..12]}), a model file it names but does not carry",
+            : throw InvalidSettingException.Missing("backbone", $"the head was trained on features of '{head.Backbone.File}' (sha256 {Sha256.Short(head.Backbone.Sha256)}), a model file it names but does not carry",
                 $"the path of that {head.Backbone.File}");
 
     /// <summary>Refuses a backbone that does not compute the head's feature space.</summary>

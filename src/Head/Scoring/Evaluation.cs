@@ -9,8 +9,11 @@ public sealed record ClassMetrics(string Class, double Precision, double Recall,
 public sealed record Mistake(string Path, string True, string Predicted, double Confidence, double TrueProbability);
 
 /// <summary>Accuracy, per-class metrics and the confusion matrix (rows: true class, columns: predicted).</summary>
-public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadOnlyList<ClassMetrics> PerClass, int[][] Confusion)
+public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadOnlyList<ClassMetrics> PerClass, IReadOnlyList<IReadOnlyList<int>> Confusion)
 {
+    /// <summary>What the report names: the head, the cache, its image folder, backbone and preprocessing; null when not from a cache.</summary>
+    internal EvaluationContext? Context { get; init; }
+
     /// <summary>Every misclassified image, worst first (the lowest probability for its true class).</summary>
     public IReadOnlyList<Mistake> Mistakes { get; init; } = [];
 
@@ -21,7 +24,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
     public double BalancedAccuracy => PerClass.Any(c => c.Support > 0) ? PerClass.Where(c => c.Support > 0).Average(c => c.Recall) : 0;
 
     /// <summary>Images classified correctly.</summary>
-    public int Correct => Enumerable.Range(0, Confusion.Length).Sum(i => Confusion[i][i]);
+    public int Correct => Enumerable.Range(0, Confusion.Count).Sum(i => Confusion[i][i]);
 
     /// <summary>95 % Wilson interval of the accuracy, lower bound.</summary>
     public double AccuracyLow => Wilson.Interval(Correct, Images).Low;
@@ -30,10 +33,19 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
     public double AccuracyHigh => Wilson.Interval(Correct, Images).High;
 
     /// <summary>
+    /// Writes <paramref name="dir"/>/index.html (what <c>evaluate --report</c> writes): one self-contained page with the
+    /// accuracy and its interval, the confusion matrix, per-class precision/recall/F1 and a thumbnail of every
+    /// misclassified image (read from the folder the cache was extracted from), worst first.
+    /// </summary>
+    /// <param name="dir">The report's folder (created).</param>
+    /// <returns>The page's path.</returns>
+    public string WriteReport(string dir) => EvaluationReport.Write(dir, this, Context ?? new EvaluationContext("head", "features", null, "unknown", "unknown"));
+
+    /// <summary>
     /// Runs the head over the clean row of every image in the cache, in batches; with
     /// <paramref name="ttaFlip"/>, averages each image's probabilities with its cached mirror's.
     /// </summary>
-    internal static Evaluation Run(TrainedHead head, FeatureCache cache, bool ttaFlip = false, int batch = 256)
+    internal static Evaluation Run(TrainedHead head, FeatureCache cache, bool ttaFlip = false, int batch = 256, string headName = "head")
     {
         head.CheckCompatible(cache.Manifest, cache.Directory);
         var clean = HeadTrainer.CleanRows(cache);
@@ -75,6 +87,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
             Mistakes = mistakes.OrderBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal).ToList(),
             Calibration = new CalibrationReport(temperature, TemperatureScaling.ExpectedError(before.Bins()), TemperatureScaling.ExpectedError(after.Bins()),
                 lossBefore / Math.Max(clean.Length, 1), before.Bins(), after.Bins()),
+            Context = new EvaluationContext(headName, cache.Directory, cache.Manifest.Source, cache.Manifest.Backbone.Describe(), cache.Manifest.Preprocessing.Describe()),
         };
     }
 
@@ -114,7 +127,7 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
             double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
             return new ClassMetrics(classes[c], precision, recall, f1, actual);
         }).ToList();
-        return new Evaluation(total, total == 0 ? 0 : (double)correct / total, loss, perClass, confusion);
+        return new Evaluation(total, total == 0 ? 0 : (double)correct / total, loss, perClass, confusion.Select(r => (IReadOnlyList<int>)Array.AsReadOnly(r)).ToList().AsReadOnly());
     }
 
     internal static int ArgMax(ReadOnlySpan<float> values)

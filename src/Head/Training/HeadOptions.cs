@@ -30,7 +30,10 @@ public sealed record HeadOptions
     /// </summary>
     public double WeightDecay { get; init; } = 0.01;
 
-    /// <summary>Stop after this many epochs without a better validation loss (0: never), keeping the best weights.</summary>
+    /// <summary>
+    /// Early stopping: epochs without a better held-out loss before training stops, keeping the best epoch. Under
+    /// cross-validation the folds' mean held-out loss (0: 8 epochs); with no folds the validation split's loss (0: never stop early).
+    /// </summary>
     public int Patience { get; init; }
 
     /// <summary>One seed for the initialisation, the shuffles and the folds: the same seed trains the same head.</summary>

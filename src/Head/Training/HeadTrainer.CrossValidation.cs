@@ -44,7 +44,8 @@ internal static partial class HeadTrainer
     /// <summary>
     /// Epochs without a better mean held-out loss after which every fold stops. On the shared photos the mean
     /// held-out loss bottoms out near epoch 21 of 40 and its curve is smooth (K folds averaged), so the
-    /// chosen epoch is the same as training all 40 (README, "Head training at scale").
+    /// chosen epoch is the same as training all 40 (README, "Head training at scale"). A positive
+    /// <see cref="HeadOptions.Patience"/> replaces it.
     /// </summary>
     public const int CrossValidationPatience = 8;
 
@@ -52,7 +53,7 @@ internal static partial class HeadTrainer
     /// K-fold cross-validation over training + validation images: folds stratified by class, an image's views
     /// always in its fold. The K models train together, an epoch at a time, each scored on its held-out clean
     /// rows after every epoch; the epoch count with the lowest mean held-out loss wins, and all stop once it has
-    /// not improved for <see cref="CrossValidationPatience"/> epochs. From <paramref name="singleFoldFrom"/>
+    /// not improved for <see cref="HeadOptions.Patience"/> epochs (<see cref="CrossValidationPatience"/> when that is 0). From <paramref name="singleFoldFrom"/>
     /// images on, only the first fold is trained (one stratified held-out 1/K).
     /// </summary>
     internal static CrossValidation CrossValidate(FeatureCache train, FeatureCache? validation, HeadOptions options, int folds, int singleFoldFrom = int.MaxValue)
@@ -64,6 +65,7 @@ internal static partial class HeadTrainer
         var images = Images(source);
         var foldOf = Folds(images, source, folds, options.Seed);
         int trained = images.Length >= singleFoldFrom ? 1 : folds;
+        int patience = options.Patience > 0 ? options.Patience : CrossValidationPatience;
         var device = TorchDevice.Choose(options.Device);
         using var rows = new FeatureRows(source, options.Batch, device);
         var runs = new List<FoldRun>();
@@ -86,7 +88,7 @@ internal static partial class HeadTrainer
                 {
                     best = epoch - 1;
                 }
-                else if (epoch - 1 - best >= CrossValidationPatience)
+                else if (epoch - 1 - best >= patience)
                 {
                     break;
                 }

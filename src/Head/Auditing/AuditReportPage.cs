@@ -3,10 +3,10 @@ using System.Net;
 using System.Text;
 using Pipeline.Extractor.Images;
 
-namespace Pipeline.Cli.Reports;
+namespace Pipeline.Head.Auditing;
 
 /// <summary>
-/// <c>audit --report DIR</c>: one self-contained page (DIR/index.html, thumbnails inlined) in the style of the
+/// <see cref="AuditReport.WriteReport"/> (<c>audit --report DIR</c>): one self-contained page (DIR/index.html, thumbnails inlined) in the style of the
 /// evaluation report: each label suspect with its label and the predicted class, the near-duplicate groups side by
 /// side (leaks first), and the outliers; each list most suspect first, as the JSON has it.
 /// </summary>

@@ -1,14 +1,12 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Pipeline.Extractor.Cache;
 using Pipeline.Extractor.Images;
-using Pipeline.Head;
 
-namespace Pipeline.Cli.Reports;
+namespace Pipeline.Head.Scoring;
 
 /// <summary>
-/// <c>evaluate --report DIR</c>: one self-contained HTML page (DIR/index.html, thumbnails inlined as data
+/// <see cref="Evaluation.WriteReport"/> (<c>evaluate --report DIR</c>): one self-contained HTML page (DIR/index.html, thumbnails inlined as data
 /// URIs) with the accuracy and its interval, the confusion matrix, per-class precision, recall and F1, and a
 /// thumbnail of every misclassified image with its true label, prediction and confidence, worst first.
 /// </summary>
@@ -16,7 +14,7 @@ internal static class EvaluationReport
 {
     public const string FileName = "index.html";
 
-    public static string Write(string dir, Evaluation e, CacheManifest cache, string cacheDir, string headDir)
+    public static string Write(string dir, Evaluation e, EvaluationContext context)
     {
         Directory.CreateDirectory(dir);
         var inv = CultureInfo.InvariantCulture;
@@ -36,9 +34,9 @@ internal static class EvaluationReport
             .missing { width: 160px; height: 120px; background: #eee; display: flex; align-items: center; justify-content: center; }
             </style></head>
             """);
-        html.Append(inv, $"<body data-images-loaded=\"\" data-images-broken=\"\"><h1>Evaluation: {Encode(headDir)} on {Encode(cacheDir)}</h1>\n");
+        html.Append(inv, $"<body data-images-loaded=\"\" data-images-broken=\"\"><h1>Evaluation: {Encode(context.Head)} on {Encode(context.Cache)}</h1>\n");
         html.Append(inv, $"<p id=\"accuracy\" data-images=\"{e.Images}\" data-correct=\"{e.Correct}\" data-accuracy=\"{e.Accuracy:R}\">Accuracy <b>{e.Accuracy:P2}</b> on {e.Images} images ({e.Correct} correct); 95 % Wilson interval {e.AccuracyLow:P2} to {e.AccuracyHigh:P2}; log-loss {e.Loss:F4}.</p>\n");
-        html.Append(inv, $"<p>Backbone {Encode(cache.Backbone.Describe())}; preprocessing {Encode(cache.Preprocessing.Describe())}.</p>\n");
+        html.Append(inv, $"<p>Backbone {Encode(context.Backbone)}; preprocessing {Encode(context.Preprocessing)}.</p>\n");
 
         html.Append("<h2>Confusion matrix</h2>\n<table id=\"confusion\"><tr><th>true \\ predicted</th>");
         foreach (var c in e.PerClass)
@@ -47,10 +45,10 @@ internal static class EvaluationReport
         }
 
         html.Append("</tr>\n");
-        for (int t = 0; t < e.Confusion.Length; t++)
+        for (int t = 0; t < e.Confusion.Count; t++)
         {
             html.Append(inv, $"<tr><th>{Encode(e.PerClass[t].Class)}</th>");
-            for (int p = 0; p < e.Confusion[t].Length; p++)
+            for (int p = 0; p < e.Confusion[t].Count; p++)
             {
                 html.Append(inv, $"<td{(t == p ? " class=\"diagonal\"" : "")} data-true=\"{Encode(e.PerClass[t].Class)}\" data-predicted=\"{Encode(e.PerClass[p].Class)}\">{e.Confusion[t][p]}</td>");
             }
@@ -73,7 +71,7 @@ internal static class EvaluationReport
         html.Append(inv, $"<h2>Misclassified images ({e.Mistakes.Count}), worst first</h2>\n<div class=\"mistakes\" id=\"mistakes\">\n");
         foreach (var m in e.Mistakes)
         {
-            string path = cache.Source is { } source ? Path.Combine(source, m.Path) : m.Path;
+            string path = context.Source is { } source ? Path.Combine(source, m.Path) : m.Path;
             var jpeg = Thumbnail.Jpeg(path);
             string picture = jpeg is null
                 ? $"<div class=\"missing\">image not found</div>"
