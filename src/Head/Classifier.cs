@@ -114,7 +114,7 @@ public sealed class Classifier : IDisposable
         Predictor().Predict(global::Pipeline.Head.Composition.Predictor.ExpandPaths(paths), top, batch, ttaFlip);
 
     /// <summary>
-    /// Classifies image files and folders as <see cref="Predict(IEnumerable{string}, int, bool)"/> does, lazily: folders
+    /// Classifies image files and folders as <see cref="Predict(IEnumerable{string}, int, bool, int)"/> does, lazily: folders
     /// are walked and images run chunk by chunk as the caller reads, so memory is bounded by the batch whatever the
     /// number of files. Write each prediction out as it comes (the CLI's CSV and JSON do).
     /// </summary>
@@ -123,7 +123,7 @@ public sealed class Classifier : IDisposable
     /// <param name="ttaFlip">Average each image with its horizontal mirror.</param>
     /// <param name="batch">Images per backbone run.</param>
     /// <returns>One prediction per file, in order; a file that cannot be read has its skip reason.</returns>
-    public IEnumerable<Prediction> PredictEach(IEnumerable<string> paths, int top = 1, bool ttaFlip = false, int batch = 32) =>
+    public IEnumerable<Prediction> PredictEach(IEnumerable<string> paths, int top = 1, bool ttaFlip = false, int batch = ExtractionOptions.DefaultBatch) =>
         Predictor().PredictEach(global::Pipeline.Head.Composition.Predictor.ExpandLazily(paths), top, batch, ttaFlip);
 
     /// <summary>

@@ -50,7 +50,7 @@ public sealed class NonFiniteRowTests(SmallHead small)
         var rows = Enumerable.Repeat(0.5f, n * f).ToArray();
         var items = Enumerable.Range(0, n).Select(i => new AuditItem("train", $"img{i}.jpg")).ToArray();
 
-        var (duplicates, outliers) = DatasetAudit.Geometry(rows, n, f, items, [0, 0, 0, 1, 1, 1], 2);
+        var (duplicates, outliers, _) = DatasetAudit.Geometry(rows, n, f, items, [0, 0, 0, 1, 1, 1], 2);
 
         Assert.Empty(outliers);
         Assert.Empty(duplicates);
