@@ -24,6 +24,8 @@ internal static class PredictCommand
         Compose.Add(command, [SharedOptions.Head, Top, BackboneOptions.Backbone, BackboneOptions.Model, BackboneOptions.Device, BackboneOptions.Threads, BackboneOptions.Batch, SharedOptions.Tta, SharedOptions.Json, CsvOutput]);
         command.SetAction(r =>
         {
+            var pipeline = new TransferLearning { Backbone = BackboneOptions.BindForHead(r, r.GetValue(BackboneOptions.Device)), Log = line => Console.Error.WriteLine(line) };
+            using var classifier = pipeline.Load(r.GetValue(SharedOptions.Head)!);
             var paths = r.GetValue(Paths)!;
             var missing = paths.FirstOrDefault(f => !File.Exists(f) && !Directory.Exists(f));
             if (missing is not null)
@@ -31,8 +33,6 @@ internal static class PredictCommand
                 return ErrorReporter.Report($"no such file or folder: '{missing}'", "pass image files or folders that exist", ExitCode.BadArgument);
             }
 
-            var pipeline = new TransferLearning { Backbone = BackboneOptions.BindForHead(r, r.GetValue(BackboneOptions.Device)), Log = line => Console.Error.WriteLine(line) };
-            using var classifier = pipeline.Load(r.GetValue(SharedOptions.Head)!);
             // Predictions stream: each chunk of images is classified as the output before it is written.
             var predictions = classifier.PredictEach(paths, r.GetValue(Top), SharedOptions.TtaFlip(r), r.GetValue(BackboneOptions.Batch)).Select(ReportSkip);
             if (r.GetValue(SharedOptions.Json))
