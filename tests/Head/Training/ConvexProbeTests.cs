@@ -39,8 +39,8 @@ public sealed class ConvexProbeTests(ResNetCache fixture)
     }
 
     /// <summary>
-    /// On the shared photos' features the probe's gradient vanishes (an optimum, not a stopping epoch), and two
-    /// seeds give the same weights; a cross-validated selection keeps whichever held-out loss is lower.
+    /// On the shared photos' features the probe is cross-validated over its λ grid, two seeds give the same
+    /// weights (it starts from zero and solves a convex problem), and it scores like a good head on the test split.
     /// </summary>
     [Fact]
     public void ProbeIsTheSameHeadWhateverTheSeedAndScoresLikeAGoodHead()
