@@ -36,7 +36,25 @@ internal static class ExtractionOptionGroup
 
     public static readonly Option<bool> Strict = OptionValues.Flag("--strict", "Exit non-zero when any file was skipped.");
 
-    public static Option[] All => [Data, Split, Sample, Dtype, MaxPixels, Force, Shard, Strict, SharedOptions.Tta, SharedOptions.Seed];
+    public static readonly Option<string?> Labels = new("--labels")
+    {
+        HelpName = "FILE",
+        Description = "Labels from a file instead of class folders: a CSV with a header (filename,label or Kaggle's id,label) or JSON lines, paths relative to --data. A missing file, a repeated row or a row without a label is left out with one line.",
+    };
+
+    public static readonly Option<string?> FileColumn = new("--file-column")
+    {
+        HelpName = "NAME",
+        Description = "The --labels column that names each image (default: the first of filename, file, path, image, id).",
+    };
+
+    public static readonly Option<string?> LabelColumn = new("--label-column")
+    {
+        HelpName = "NAME",
+        Description = "The --labels column that holds each image's label (default: label).",
+    };
+
+    public static Option[] All => [Data, Labels, FileColumn, LabelColumn, Split, Sample, Dtype, MaxPixels, Force, Shard, Strict, SharedOptions.Tta, SharedOptions.Seed];
 
     public static ExtractionOptions Bind(ParseResult r, string outDir) => new()
     {
@@ -53,6 +71,9 @@ internal static class ExtractionOptionGroup
         Augment = AugmentationOptions.Bind(r),
         Selection = r.GetValue(Split) is null && r.GetValue(Sample) is null ? null
             : new ImageSelection(r.GetValue(Split), r.GetValue(Sample), r.GetValue(SharedOptions.Seed)),
+        Labels = r.GetValue(Labels),
+        FileColumn = r.GetValue(FileColumn),
+        LabelColumn = r.GetValue(LabelColumn),
     };
 
     /// <summary>The one --strict rule (extract and run): files were skipped and --strict was given → exit non-zero, after the work is done.</summary>

@@ -61,7 +61,10 @@ internal static class TrainOptionGroup
     public static readonly Option<bool> NoCalibrate = OptionValues.Flag("--no-calibrate",
         "Keep the raw softmax probabilities (default: fit a temperature on the held-out predictions so the probabilities match the accuracy).");
 
-    public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, ClassWeight, NoCalibrate, Sweep, Exclude, SharedOptions.Seed];
+    public static readonly Option<bool> ConvexProbe = OptionValues.Flag("--convex-probe",
+        "With --folds: also cross-validate an exact logistic regression (a linear head solved by L-BFGS, L2 chosen by the folds) and keep it when its held-out loss is lower.");
+
+    public static Option[] All => [Folds, Epochs, HeadBatch, Lr, Hidden, Dropout, WeightDecay, Patience, HeadDevice, AllViews, NoStandardize, ClassWeight, NoCalibrate, ConvexProbe, Sweep, Exclude, SharedOptions.Seed];
 
     /// <summary>The head's settings, checked by the library's own rule before any work starts (run checks them before extracting).</summary>
     public static HeadOptions Bind(ParseResult r)
@@ -81,6 +84,7 @@ internal static class TrainOptionGroup
         BalancedClassWeights = r.GetValue(ClassWeight) is { } w && IsBalanced(w),
         ClassWeights = r.GetValue(ClassWeight) is { } text && !IsBalanced(text) ? ParseClassWeights(text) : null,
         Calibrate = !r.GetValue(NoCalibrate),
+        ConvexProbe = r.GetValue(ConvexProbe),
     };
 
     private static bool IsBalanced(string text) => string.Equals(text.Trim(), "balanced", StringComparison.OrdinalIgnoreCase);

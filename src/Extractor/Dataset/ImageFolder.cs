@@ -139,6 +139,23 @@ internal sealed class ImageFolder
     internal static string ManifestPath(string relative) =>
         Path.DirectorySeparatorChar == '\\' ? relative.Replace('\\', '/') : relative;
 
+    /// <summary>
+    /// A flat dataset under <paramref name="root"/> whose labels come from a label file (<see cref="LabelFile"/>)
+    /// instead of class folders; a split rule and a sample apply to it as to a flat class-per-folder tree.
+    /// </summary>
+    public static ImageFolder FromLabels(string root, LabelFile labels, ImageSelection? selection = null)
+    {
+        root = Path.GetFullPath(root);
+        if (selection?.Split is not null)
+        {
+            var assigned = selection.Assign(root, labels.Items, labels.Classes).Select(s => new DatasetSplit(s.Name, root, s.Items)).ToList();
+            return new ImageFolder(root, labels.Classes, assigned, true, selection.Describe());
+        }
+
+        var items = selection is null ? labels.Items : selection.ApplySample("", labels.Items);
+        return new ImageFolder(root, labels.Classes, [new DatasetSplit("", root, items)], false, selection?.Describe());
+    }
+
     private static int SplitOrder(string dir) => Array.IndexOf(SplitName.Folders, Path.GetFileName(dir).ToLowerInvariant());
 
     /// <summary>

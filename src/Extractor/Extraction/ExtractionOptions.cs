@@ -46,4 +46,17 @@ public sealed record ExtractionOptions
 
     /// <summary>Split rule, sample and seed for choosing images (a flat tree split by hash); null takes the folders as they are.</summary>
     public ImageSelection? Selection { get; init; }
+
+    /// <summary>
+    /// A label file (CSV with a header, or .jsonl) listing each image under <see cref="Data"/> and its label,
+    /// instead of class folders; null: class folders. Rows whose file is missing, repeated or unlabelled are left
+    /// out, each with one line.
+    /// </summary>
+    public string? Labels { get; init; }
+
+    /// <summary>The label file's column of file names (default: the first of filename, file, path, image, id).</summary>
+    public string? FileColumn { get; init; }
+
+    /// <summary>The label file's column of labels (default: label).</summary>
+    public string? LabelColumn { get; init; }
 }

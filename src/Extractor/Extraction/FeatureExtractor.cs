@@ -18,9 +18,21 @@ internal static class FeatureExtractor
     {
         progress ??= SilentProgress.Instance;
         Validate(options);
-        var folder = ImageFolder.Scan(options.Data, options.Selection);
+        var folder = options.Labels is { } labelFile ? FromLabelFile(options, labelFile, progress) : ImageFolder.Scan(options.Data, options.Selection);
         using var backbone = Backbone.Load(WithCalibration(options), progress.Info);
         return Run(options, folder, backbone, progress, cancel);
+    }
+
+    /// <summary>The dataset a label file describes; each row left out is one line of progress info.</summary>
+    private static ImageFolder FromLabelFile(ExtractionOptions options, string labelFile, IExtractionProgress progress)
+    {
+        var labels = LabelFile.Read(labelFile, options.Data, options.FileColumn, options.LabelColumn);
+        foreach (string problem in labels.Problems)
+        {
+            progress.Info(problem);
+        }
+
+        return ImageFolder.FromLabels(options.Data, labels, options.Selection);
     }
 
     /// <summary>int8 calibrates on the training images about to be extracted (the train split of a split root) and keeps its file in CACHE/.models.</summary>

@@ -66,6 +66,16 @@ public sealed record HeadOptions
     /// </summary>
     public bool Calibrate { get; init; } = true;
 
+    /// <summary>
+    /// With cross-validation, also try the exact convex probe (a linear head solved by L-BFGS, λ chosen by the
+    /// folds) and keep it when its mean held-out loss is lower than the best Adam setting's. Off by default until
+    /// its effect on the default head is measured over seeds (docs/labels.md).
+    /// </summary>
+    public bool ConvexProbe { get; init; }
+
+    /// <summary>How the weights were found: Adam for the epochs, or L-BFGS (the convex probe). Set by selection.</summary>
+    public HeadSolver Solver { get; init; } = HeadSolver.Adam;
+
     /// <summary>auto (CUDA when torch reports it), cpu, cuda.</summary>
     public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 
@@ -101,7 +111,7 @@ public sealed record HeadOptions
     /// <summary>One line naming every setting, as the sweep table and the log print it.</summary>
     public string Describe() =>
         $"lr={LearningRate:G3} hidden={(Hidden.Count == 0 ? "0" : string.Join(",", Hidden))} dropout={Dropout:G3} wd={WeightDecay:G3}{(Standardize ? "" : " raw")} batch={Batch} epochs={Epochs}" +
-        (BalancedClassWeights ? " class-weight=balanced" : ClassWeights is { Count: > 0 } w ? $" class-weight={DescribeWeights(w)}" : "");
+        (Solver == HeadSolver.Lbfgs ? " solver=lbfgs" : "") + (BalancedClassWeights ? " class-weight=balanced" : ClassWeights is { Count: > 0 } w ? $" class-weight={DescribeWeights(w)}" : "");
 
     private static string DescribeWeights(IReadOnlyDictionary<string, double> weights) =>
         string.Join(",", weights.Select(kv => FormattableString.Invariant($"{kv.Key}={kv.Value:G4}")));

@@ -106,6 +106,17 @@ internal static class HeadSelection
         }
 
         var (chosen, chosenCv) = best!.Value;
+        if (grid[0].ConvexProbe && ProbeSelection.CrossValidate(train, validation, grid[0], folds, SingleFoldFrom) is { } probe)
+        {
+            var score = new SettingScore(probe.Options, probe.Cv.Accuracy, probe.Cv.AccuracyStdErr, probe.Cv.Loss, probe.Cv.LossStdErr, 1, probe.Cv.Seconds);
+            scores.Add(score);
+            scored?.Invoke(score);
+            if (probe.Cv.Loss < chosenCv.Loss)
+            {
+                return new Selection(ProbeSelection.FitAll(train, validation, probe.Options, probe.Cv), scores);
+            }
+        }
+
         return new Selection(HeadTrainer.FitAll(train, validation, chosen, chosenCv.BestEpoch, chosenCv, log), scores);
     }
 

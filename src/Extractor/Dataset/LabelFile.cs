@@ -1,0 +1,220 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Pipeline.Extractor.Dataset;
+
+/// <summary>
+/// Labels from a file instead of class folders: a CSV with a header (Kaggle's <c>id,label</c> or
+/// <c>filename,label</c>) or JSON lines (<c>{"filename": "a.jpg", "label": "cat"}</c>), paths relative to the
+/// data folder. A row whose file is missing, a second row for the same file, or a row with no label is left out
+/// with one line saying why; the rest make the same item list a class-per-folder scan does (classes sorted).
+/// </summary>
+internal sealed class LabelFile
+{
+    /// <summary>File columns tried, in order, when none is named.</summary>
+    public static readonly string[] FileColumns = ["filename", "file", "path", "image", "id"];
+
+    /// <summary>The label column when none is named.</summary>
+    public const string DefaultLabelColumn = "label";
+
+    private LabelFile(IReadOnlyList<string> classes, IReadOnlyList<ImageItem> items, IReadOnlyList<string> problems)
+    {
+        Classes = classes;
+        Items = items;
+        Problems = problems;
+    }
+
+    /// <summary>Class names, sorted (ordinal), as a folder scan sorts its class folders.</summary>
+    public IReadOnlyList<string> Classes { get; }
+
+    /// <summary>One item per usable row, paths relative to the data folder, in file order.</summary>
+    public IReadOnlyList<ImageItem> Items { get; }
+
+    /// <summary>One line per row left out: the file, the line number and why.</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>Reads <paramref name="path"/> (.jsonl/.ndjson: JSON lines; otherwise CSV) against the images under <paramref name="dataRoot"/>.</summary>
+    /// <exception cref="DataLayoutException">The file is missing, has no such column, or names fewer than two classes.</exception>
+    public static LabelFile Read(string path, string dataRoot, string? fileColumn = null, string? labelColumn = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DataLayoutException(path, "no such label file", "give the CSV or JSON lines file that lists each image and its label");
+        }
+
+        bool jsonLines = Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson";
+        var rows = jsonLines ? JsonRows(path, fileColumn, labelColumn) : CsvRows(path, fileColumn, labelColumn);
+        var problems = new List<string>();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var kept = new List<(string File, string Label)>();
+        foreach (var (line, file, label) in rows)
+        {
+            string where = $"{path}:{line}";
+            if (string.IsNullOrWhiteSpace(file))
+            {
+                problems.Add($"{where}: no file name; row left out");
+            }
+            else if (string.IsNullOrWhiteSpace(label))
+            {
+                problems.Add($"{where}: '{file}' has no label; row left out");
+            }
+            else if (Resolve(dataRoot, file.Trim()) is not { } relative)
+            {
+                problems.Add($"{where}: '{file}' is not under {dataRoot}; row left out");
+            }
+            else if (seen.TryGetValue(relative, out int first))
+            {
+                problems.Add($"{where}: '{file}' is listed again (first on line {first}); the first row is kept");
+            }
+            else
+            {
+                seen[relative] = line;
+                kept.Add((relative, label.Trim()));
+            }
+        }
+
+        var classes = kept.Select(k => k.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        if (classes.Count < 2)
+        {
+            throw new DataLayoutException(path, $"names {classes.Count} class{(classes.Count == 1 ? "" : "es")} over {kept.Count} usable rows; a classifier needs at least two",
+                "check the label column (--label-column) and that the files exist under the data folder");
+        }
+
+        var items = kept.Select(k => new ImageItem(k.File, classes.IndexOf(k.Label))).ToList();
+        return new LabelFile(classes, items, problems);
+    }
+
+    /// <summary>
+    /// The file's path relative to the data root when it exists there; an id without an extension (Kaggle's
+    /// <c>id</c> column) is tried with each image extension. Null when missing or outside the root.
+    /// </summary>
+    private static string? Resolve(string dataRoot, string file)
+    {
+        string root = Path.GetFullPath(dataRoot);
+        string full = Path.GetFullPath(Path.Combine(root, file));
+        string relative = Path.GetRelativePath(root, full);
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            return null;
+        }
+
+        if (File.Exists(full))
+        {
+            return relative.Replace('\\', '/');
+        }
+
+        return Path.HasExtension(full) ? null
+            : ImageFolder.ImageExtensions.Select(e => full + e).FirstOrDefault(File.Exists) is { } withExtension
+                ? Path.GetRelativePath(root, withExtension).Replace('\\', '/') : null;
+    }
+
+    private static IEnumerable<(int Line, string? File, string? Label)> CsvRows(string path, string? fileColumn, string? labelColumn)
+    {
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        var header = reader.ReadLine() is { } h ? SplitCsv(h.TrimStart('\uFEFF')) : [];
+        int fileAt = Column(path, header, fileColumn, "file-column");
+        int labelAt = Column(path, header, labelColumn ?? DefaultLabelColumn, "label-column");
+        int line = 1;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (text.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            var cells = SplitCsv(text);
+            yield return (line, fileAt < cells.Count ? cells[fileAt] : null, labelAt < cells.Count ? cells[labelAt] : null);
+        }
+    }
+
+    private static IEnumerable<(int Line, string? File, string? Label)> JsonRows(string path, string? fileColumn, string? labelColumn)
+    {
+        int line = 0;
+        foreach (string text in File.ReadLines(path))
+        {
+            line++;
+            if (text.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            Dictionary<string, JsonElement>? row;
+            try
+            {
+                row = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(text);
+            }
+            catch (JsonException)
+            {
+                row = null;
+            }
+
+            string? file = row is null ? null : (fileColumn is { } named ? [named] : FileColumns).Select(c => Text(row, c)).FirstOrDefault(v => v is not null);
+            yield return (line, file, row is null ? null : Text(row, labelColumn ?? DefaultLabelColumn));
+        }
+    }
+
+    private static string? Text(Dictionary<string, JsonElement> row, string key) =>
+        row.TryGetValue(key, out var v) ? v.ValueKind switch { JsonValueKind.String => v.GetString(), JsonValueKind.Number => v.GetRawText(), _ => null } : null;
+
+    /// <summary>The index of the named column, or of the first of <see cref="FileColumns"/> when no file column is named.</summary>
+    private static int Column(string path, List<string> header, string? name, string setting)
+    {
+        var candidates = name is null ? FileColumns : [name];
+        foreach (string c in candidates)
+        {
+            int i = header.FindIndex(h => string.Equals(h.Trim(), c, StringComparison.OrdinalIgnoreCase));
+            if (i >= 0)
+            {
+                return i;
+            }
+        }
+
+        throw new DataLayoutException(path, $"the header ({string.Join(",", header)}) has no {(name is null ? $"file column ({string.Join(", ", FileColumns)})" : $"column '{name}'")}",
+            $"name the column with --{setting}, or add a header line such as filename,label");
+    }
+
+    /// <summary>One CSV line's cells (RFC 4180: a quoted cell may hold commas and doubled quotes).</summary>
+    internal static List<string> SplitCsv(string line)
+    {
+        var cells = new List<string>();
+        var cell = new StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    cell.Append('"');
+                    i++;
+                }
+                else if (c == '"')
+                {
+                    quoted = false;
+                }
+                else
+                {
+                    cell.Append(c);
+                }
+            }
+            else if (c == '"')
+            {
+                quoted = true;
+            }
+            else if (c == ',')
+            {
+                cells.Add(cell.ToString());
+                cell.Clear();
+            }
+            else
+            {
+                cell.Append(c);
+            }
+        }
+
+        cells.Add(cell.ToString());
+        return cells;
+    }
+}
