@@ -63,25 +63,12 @@ internal static partial class HeadTrainer
     internal static DenseHead FitModel(FeatureSource source, int[][] views, HeadOptions options, int epochs) =>
         Fit(source, views, null, options with { Epochs = epochs, Patience = 0 }, null).Model;
 
-    /// <summary>Class probabilities (rows, classes) of <paramref name="model"/> on the given rows, read from the memory map in batches.</summary>
+    /// <summary>Class probabilities (rows, classes) of <paramref name="model"/> on the given rows: the softmax of <see cref="Logits"/>.</summary>
     internal static float[] Probabilities(DenseHead model, FeatureSource source, int[] rows, int batch = 1024)
     {
-        int f = source.FeatureLength, k = source.ClassCount;
-        var result = new float[rows.Length * k];
-        var device = model.parameters().First().device;
-        using var _ = torch.no_grad();
-        model.eval();
-        for (int start = 0; start < rows.Length; start += batch)
-        {
-            using var scope = torch.NewDisposeScope();
-            int n = Math.Min(batch, rows.Length - start);
-            var x = new float[n * f];
-            source.ReadRows(rows.AsSpan(start, n), x);
-            var p = nn.functional.softmax(model.forward(tensor(x, [n, f], ScalarType.Float32).to(device)), 1).cpu();
-            p.data<float>().ToArray().CopyTo(result.AsSpan(start * k, n * k));
-        }
-
-        return result;
+        var p = Logits(model, source, rows, batch);
+        TemperatureScaling.Softmax(p, source.ClassCount, 1);
+        return p;
     }
 
     /// <summary>The given rows grouped by image (path): its clean row and its cached views, in cache order.</summary>
