@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
-using Pipeline.Extractor.Images;
+using Pipeline.Head.Scoring;
 
 namespace Pipeline.Head.Auditing;
 
@@ -12,28 +11,18 @@ namespace Pipeline.Head.Auditing;
 /// </summary>
 internal static class AuditReportPage
 {
-    public const string FileName = "index.html";
-
     /// <param name="sources">Each split's image folder (a cache manifest's Source), by split name.</param>
     public static string Write(string dir, AuditReport report, IReadOnlyDictionary<string, string?> sources, string cacheDir)
     {
         Directory.CreateDirectory(dir);
         var inv = CultureInfo.InvariantCulture;
-        var html = new StringBuilder();
-        html.Append("""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Audit report</title>
-            <style>
-            body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+        var html = ReportPage.Begin("Audit report", """
             .cards { display: flex; flex-wrap: wrap; gap: 1rem; }
-            figure { margin: 0; width: 170px; font-size: .8rem; }
-            figure img { max-width: 160px; max-height: 160px; display: block; }
             .group { display: flex; gap: .5rem; padding: .5rem; margin: .5rem 0; border: 1px solid #ccc; align-items: flex-start; }
             .group.leak { border-color: #c00; background: #fff3f3; }
-            .missing { width: 160px; height: 120px; background: #eee; display: flex; align-items: center; justify-content: center; }
-            </style></head>
+
             """);
-        html.Append(inv, $"<body data-images-loaded=\"\" data-images-broken=\"\"><h1>Audit of {Encode(cacheDir)}</h1>\n");
+        html.Append(inv, $"<h1>Audit of {Encode(cacheDir)}</h1>\n");
         html.Append(inv, $"<p id=\"summary\" data-suspects=\"{report.LabelSuspects.Count}\" data-groups=\"{report.Duplicates.Count}\" data-leaks=\"{report.Duplicates.Count(d => d.Leak)}\" data-outliers=\"{report.Outliers.Count}\">");
         html.Append(inv, $"{report.LabelSuspects.Count} label suspects, {report.Duplicates.Count} near-duplicate groups ({report.Duplicates.Count(d => d.Leak)} leaks between splits; cosine ≥ {report.DuplicateThreshold:R}), {report.Outliers.Count} outliers.</p>\n");
 
@@ -62,30 +51,13 @@ internal static class AuditReportPage
             html.Append(inv, $"<figure class=\"outlier\" data-score=\"{o.Score:R}\">{Picture(sources, o.Split, o.Path)}<figcaption>{Encode(Named(o.Split, o.Path))}<br>{o.Score:F2} deviations from the nearest class</figcaption></figure>\n");
         }
 
-        html.Append("""
-            </div>
-            <script>
-            window.addEventListener('load', () => {
-              const images = [...document.querySelectorAll('figure img')];
-              document.body.dataset.imagesLoaded = images.filter(i => i.complete && i.naturalWidth > 0).length;
-              document.body.dataset.imagesBroken = images.filter(i => !(i.complete && i.naturalWidth > 0)).length;
-            });
-            </script>
-            </body></html>
-            """);
-        string file = Path.Combine(dir, FileName);
-        AtomicFile.Write(file, Encoding.UTF8.GetBytes(html.ToString()));
-        return file;
+        return ReportPage.End(html, "figure img", dir);
     }
 
     private static string Named(string split, string path) => split.Length > 0 ? $"{split}/{path}" : path;
 
-    private static string Picture(IReadOnlyDictionary<string, string?> sources, string split, string path)
-    {
-        string file = sources.GetValueOrDefault(split) is { } root ? Path.Combine(root, path) : path;
-        var jpeg = Thumbnail.Jpeg(file);
-        return jpeg is null ? "<div class=\"missing\">image not found</div>" : $"<img alt=\"{Encode(path)}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(jpeg)}\">";
-    }
+    private static string Picture(IReadOnlyDictionary<string, string?> sources, string split, string path) =>
+        ReportPage.Picture(sources.GetValueOrDefault(split) is { } root ? Path.Combine(root, path) : path, path);
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    private static string Encode(string text) => ReportPage.Encode(text);
 }

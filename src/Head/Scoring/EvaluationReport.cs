@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
-using Pipeline.Extractor.Images;
 
 namespace Pipeline.Head.Scoring;
 
@@ -12,29 +10,19 @@ namespace Pipeline.Head.Scoring;
 /// </summary>
 internal static class EvaluationReport
 {
-    public const string FileName = "index.html";
-
     public static string Write(string dir, Evaluation e, EvaluationContext context)
     {
         Directory.CreateDirectory(dir);
         var inv = CultureInfo.InvariantCulture;
-        var html = new StringBuilder();
-        html.Append("""
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>Evaluation report</title>
-            <style>
-            body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+        var html = ReportPage.Begin("Evaluation report", """
             table { border-collapse: collapse; margin: 1rem 0; }
             td, th { border: 1px solid #ccc; padding: .3rem .7rem; text-align: right; }
             th:first-child, td:first-child { text-align: left; }
             td.diagonal { background: #e6f4e6; }
             .mistakes { display: flex; flex-wrap: wrap; gap: 1rem; }
-            figure { margin: 0; width: 170px; font-size: .8rem; }
-            figure img { max-width: 160px; max-height: 160px; display: block; }
-            .missing { width: 160px; height: 120px; background: #eee; display: flex; align-items: center; justify-content: center; }
-            </style></head>
+
             """);
-        html.Append(inv, $"<body data-images-loaded=\"\" data-images-broken=\"\"><h1>Evaluation: {Encode(context.Head)} on {Encode(context.Cache)}</h1>\n");
+        html.Append(inv, $"<h1>Evaluation: {Encode(context.Head)} on {Encode(context.Cache)}</h1>\n");
         html.Append(inv, $"<p id=\"accuracy\" data-images=\"{e.Images}\" data-correct=\"{e.Correct}\" data-accuracy=\"{e.Accuracy:R}\">Accuracy <b>{e.Accuracy:P2}</b> on {e.Images} images ({e.Correct} correct); 95 % Wilson interval {e.AccuracyLow:P2} to {e.AccuracyHigh:P2}; log-loss {e.Loss:F4}.</p>\n");
         html.Append(inv, $"<p>Backbone {Encode(context.Backbone)}; preprocessing {Encode(context.Preprocessing)}.</p>\n");
 
@@ -72,28 +60,12 @@ internal static class EvaluationReport
         foreach (var m in e.Mistakes)
         {
             string path = context.Source is { } source ? Path.Combine(source, m.Path) : m.Path;
-            var jpeg = Thumbnail.Jpeg(path);
-            string picture = jpeg is null
-                ? $"<div class=\"missing\">image not found</div>"
-                : $"<img alt=\"{Encode(m.Path)}\" src=\"data:image/jpeg;base64,{Convert.ToBase64String(jpeg)}\">";
+            string picture = ReportPage.Picture(path, m.Path);
             html.Append(inv, $"<figure class=\"mistake\" data-true=\"{Encode(m.True)}\" data-predicted=\"{Encode(m.Predicted)}\" data-confidence=\"{m.Confidence:R}\">{picture}");
             html.Append(inv, $"<figcaption>{Encode(m.Path)}<br>true <b>{Encode(m.True)}</b>, predicted <b>{Encode(m.Predicted)}</b> ({m.Confidence:P1})</figcaption></figure>\n");
         }
 
-        html.Append("""
-            </div>
-            <script>
-            window.addEventListener('load', () => {
-              const images = [...document.querySelectorAll('#mistakes img')];
-              document.body.dataset.imagesLoaded = images.filter(i => i.complete && i.naturalWidth > 0).length;
-              document.body.dataset.imagesBroken = images.filter(i => !(i.complete && i.naturalWidth > 0)).length;
-            });
-            </script>
-            </body></html>
-            """);
-        string file = Path.Combine(dir, FileName);
-        AtomicFile.Write(file, System.Text.Encoding.UTF8.GetBytes(html.ToString()));
-        return file;
+        return ReportPage.End(html, "#mistakes img", dir);
     }
 
     /// <summary>
@@ -130,5 +102,5 @@ internal static class EvaluationReport
         html.Append(inv, $"<text x=\"12\" y=\"{pad + (size / 2)}\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 12 {pad + (size / 2)})\">accuracy</text>\n</svg>\n");
     }
 
-    private static string Encode(string text) => WebUtility.HtmlEncode(text);
+    private static string Encode(string text) => ReportPage.Encode(text);
 }
