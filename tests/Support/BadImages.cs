@@ -181,4 +181,16 @@ internal static class BadImages
         decoder.Decode(image);
         return image;
     }
+
+    /// <summary>A file as the network would see it: decoded for <paramref name="pre"/>'s target (decoder scaling on), then preprocessed into one input slot.</summary>
+    public static float[] PreprocessedSlot(Pipeline.Extractor.Images.Preprocessor pre, string path)
+    {
+        var decoder = new Pipeline.Extractor.Images.ImageDecoder(pre.Preprocessing);
+        var image = new Pipeline.Extractor.Images.DecodedImage();
+        decoder.ReadFile(path, new byte[32]);
+        decoder.Decode(image);
+        var slot = new float[pre.SlotLength];
+        pre.Run(image, slot, new Pipeline.Extractor.Images.PreprocessScratch());
+        return slot;
+    }
 }

@@ -70,16 +70,7 @@ public sealed class ExtremeAspectTests
         Png(tmp.Sub("strip.png"), w, h, (x, y) => x >= x0 && x < x0 + h ? Grey(x - x0, y) : (byte)0);
         Png(tmp.Sub("centre.png"), h, h, Grey);
         var pre = new Preprocessor(Crop224);
-        float[] Slot(string path)
-        {
-            var decoder = new ImageDecoder(pre.Preprocessing);
-            var image = new DecodedImage();
-            decoder.ReadFile(path, new byte[32]);
-            decoder.Decode(image);
-            var slot = new float[pre.SlotLength];
-            pre.Run(image, slot, new PreprocessScratch());
-            return slot;
-        }
+        float[] Slot(string path) => BadImages.PreprocessedSlot(pre, path);
 
         var strip = Slot(tmp.Sub("strip.png"));
         var centre = Slot(tmp.Sub("centre.png"));

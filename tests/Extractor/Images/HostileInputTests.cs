@@ -106,16 +106,7 @@ public sealed class HostileInputTests
         string big = BadImages.Reencode(TestPaths.Photo("train", "cat", 33), tmp.Sub("big.png"), "PNG", 4480, 3360);   // 15 MP → 60 MB RGBA: just under
         string bigger = BadImages.Reencode(TestPaths.Photo("train", "cat", 33), tmp.Sub("bigger.png"), "PNG", 4800, 3600); // 17 MP: streamed
         var pre = new Preprocessor(BackbonePreset.Presets.Unit(224, 224, TensorLayout.Nchw) with { Resize = ResizeMode.Crop });
-        float[] Features(string path)
-        {
-            var decoder = new ImageDecoder(pre.Preprocessing);
-            var image = new DecodedImage();
-            decoder.ReadFile(path, new byte[32]);
-            decoder.Decode(image);
-            var slot = new float[pre.SlotLength];
-            pre.Run(image, slot, new PreprocessScratch());
-            return slot;
-        }
+        float[] Features(string path) => BadImages.PreprocessedSlot(pre, path);
 
         var full = Features(big);
         var streamed = Features(bigger);
