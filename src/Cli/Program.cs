@@ -1,5 +1,7 @@
 using Pipeline.Cli;
 
+NativeHeap.Tune();
+
 if (Console.IsOutputRedirected)
 {
     // Tables for a file or a pipe: wide enough not to wrap.

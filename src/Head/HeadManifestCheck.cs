@@ -51,6 +51,11 @@ internal static class HeadManifestCheck
             throw Bad(dir, "head.json's backbone (name, file, sha256, featureTensor) is missing or incomplete");
         }
 
+        if (b.Quantized is { } q && (q.Calibration is null || q.File is null || q.Sha256 is not { Length: 64 } || !q.Sha256.All(char.IsAsciiHexDigitLower)))
+        {
+            throw Bad(dir, "head.json's backbone.quantized (calibration, file, sha256 of 64 hex digits) is incomplete");
+        }
+
         if (m.Preprocessing is not { } p || p.Mean is null || p.Std is null || p.Width < 1 || p.Height < 1)
         {
             throw Bad(dir, "head.json's preprocessing (width, height, mean, std) is missing or out of range");

@@ -42,7 +42,12 @@ internal sealed partial class Backbone
             options.AddSessionConfigEntry("session.model_external_initializers_file_folder_path", folder);
         }
 
-        var (model, meanImage) = RunnableModel(spec, graph, cuda, info);
+        var (model, meanImage, int8) = RunnableModel(spec, graph, cuda, info);
+        if (int8 is not null)
+        {
+            graph = graph with { Info = graph.Info with { Quantized = int8 } };
+        }
+
         if (spec.Precision == Precision.Tf32 && !cuda)
         {
             info?.Invoke("precision: tf32 is a CUDA tensor-core mode; the CPU computes in fp32");

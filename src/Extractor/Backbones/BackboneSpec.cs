@@ -1,3 +1,5 @@
+using Pipeline.Extractor.Cache;
+
 namespace Pipeline.Extractor.Backbones;
 
 /// <summary>What to load: a preset name or an ONNX file, and how to preprocess for it.</summary>
@@ -51,6 +53,12 @@ public sealed record BackboneSpec
 
     /// <summary>int8 only: where the quantized file is kept and found again (extract: CACHE/.models).</summary>
     public string? QuantizedModels { get; init; }
+
+    /// <summary>
+    /// int8 only: the int8 file a head's features came from (its manifest's); used, after its hash is checked, instead of
+    /// quantizing again, so predict, evaluate and export need no calibration images.
+    /// </summary>
+    internal QuantizedBackbone? Quantized { get; init; }
 
     /// <summary>The arithmetic inference runs in (the cache records it; a head's backbone is loaded with the same).</summary>
     public Precision Precision { get; init; } = Precision.Fp32;

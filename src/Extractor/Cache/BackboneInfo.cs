@@ -18,12 +18,15 @@ public sealed record BackboneInfo
     /// <summary>True for a model with random weights made by <c>models synth</c>: never report accuracy from it.</summary>
     public bool Synthetic { get; init; }
 
-    /// <summary>The arithmetic the features were computed in: null for fp32 (every cache before precisions existed), else "tf32" or "fp16".</summary>
+    /// <summary>The arithmetic the features were computed in: null for fp32 (every cache before precisions existed), else "tf32", "fp16" or "int8".</summary>
     public Precision? Precision { get; init; }
+
+    /// <summary>int8 only: the quantized file the features came from and its calibration (the calibration is part of the identity).</summary>
+    public QuantizedBackbone? Quantized { get; init; }
 
     /// <summary>The pooling applied to a spatial feature map inside the graph; null: none (the map flattened, as every cache before pooling existed).</summary>
     public Pooling? Pool { get; init; }
 
     /// <summary>The pair a head must match: same weights, precision and pooling (and, checked beside it, preprocessing).</summary>
-    public string Describe() => $"{Name} (sha256 {Platform.Sha256.Short(Sha256)}{(Precision is { } p ? $", {SettingNames.Of(p)}" : "")}{(Pool is { } pool and not Pooling.Flatten ? $", {SettingNames.Of(pool)} pool" : "")})";
+    public string Describe() => $"{Name} (sha256 {Platform.Sha256.Short(Sha256)}{(Precision is { } p ? $", {SettingNames.Of(p)}" : "")}{(Quantized is { } q ? $" calibrated {q.Calibration}" : "")}{(Pool is { } pool and not Pooling.Flatten ? $", {SettingNames.Of(pool)} pool" : "")})";
 }

@@ -19,6 +19,13 @@ internal sealed record BackboneGraph(ModelProto Model, string InputName, string 
     public static BackboneGraph Build(BackboneSpec spec, string inputName = "image")
     {
         var graph = Backbone.Prepare(spec);
+        if (spec.Precision == Precision.Int8)
+        {
+            // The int8 file the features came from (its mean image is inside it): the exported graph computes what predict does.
+            var int8 = Backbone.QuantizedFile(spec, graph, null);
+            graph = graph with { Model = OnnxGraph.Load(int8.File), MeanImage = null, Info = graph.Info with { Quantized = int8 } };
+        }
+
         var p = graph.Preprocessing;
         var pre = new Preprocessor(p, graph.MeanImage);
         var model = graph.Model.Clone();

@@ -10,6 +10,13 @@ internal static class Sha256
 
     public static string Hex(Stream stream) => Convert.ToHexStringLower(SHA256.HashData(stream));
 
+    /// <summary>Of a file's bytes, read as a stream (a model file or an image: never whole in memory).</summary>
+    public static string OfFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return Hex(stream);
+    }
+
     /// <summary>Of the UTF-8 bytes of <paramref name="text"/> (fingerprints of descriptions and listings).</summary>
     public static string OfText(string text) => Hex(Encoding.UTF8.GetBytes(text));
 

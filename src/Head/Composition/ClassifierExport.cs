@@ -21,8 +21,8 @@ internal static class ClassifierExport
     public static void Export(TrainedHead head, BackboneSpec spec, string path)
     {
         var m = head.Manifest;
-        // The graph is exported in fp32 whatever precision the features were computed in: fp16 features
-        // differ from fp32 ones by about 0.1 % (README), and every runtime runs fp32.
+        // fp32 and fp16 heads export the fp32 graph: fp16 features differ from fp32 ones by about 0.1 % (docs/speed.md),
+        // and every runtime runs fp32. An int8 head exports the int8 file its features came from (what predict runs).
         var backbone = BackboneGraph.Build(spec, InputName);
         HeadBackbone.Check(m, backbone.Space, backbone.Info.File);
 

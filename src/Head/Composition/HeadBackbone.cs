@@ -13,9 +13,23 @@ internal static class HeadBackbone
     /// <param name="model">The model file of a preset that needs one (vgg16).</param>
     /// <param name="device">Where inference runs.</param>
     /// <param name="threads">ONNX Runtime threads (0: from the cores).</param>
-    public static BackboneSpec Spec(HeadManifest head, string? backbone = null, string? model = null, DeviceRequest device = default, int threads = 0) => new()
+    public static BackboneSpec Spec(HeadManifest head, string? backbone = null, string? model = null, DeviceRequest device = default, int threads = 0)
+    {
+        var int8 = head.Backbone.Quantized;
+        if (int8 is not null && backbone is not null && File.Exists(backbone) && Sha256.OfFile(backbone) == int8.Sha256)
+        {
+            // A copy of the head's int8 file given as the backbone (the cache it was kept beside is gone): the head's own source, behind that copy.
+            int8 = int8 with { File = Path.GetFullPath(backbone) };
+            backbone = null;
+        }
+
+        return Spec(head, backbone, model, device, threads, int8);
+    }
+
+    private static BackboneSpec Spec(HeadManifest head, string? backbone, string? model, DeviceRequest device, int threads, QuantizedBackbone? int8) => new()
     {
         Backbone = backbone ?? OwnBackbone(head),
+        Quantized = int8,
         Model = model,
         Resize = head.Preprocessing.Resize,
         Expected = head.Preprocessing,

@@ -153,7 +153,7 @@ public sealed class TransformerTests
     }
 
     /// <summary>Each file's probabilities of cat, then dog, from predict --top 2 --json.</summary>
-    private static float[] PredictedProbabilities(string json, List<string> files)
+    internal static float[] PredictedProbabilities(string json, List<string> files)
     {
         using var doc = JsonDocument.Parse(json);
         var byFile = new Dictionary<string, JsonElement>();
