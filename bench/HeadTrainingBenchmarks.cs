@@ -49,7 +49,7 @@ public class HeadTrainingBenchmarks
     [Benchmark]
     public int DefaultTrain()
     {
-        using var classifier = new TransferLearning { Head = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(Path.Combine(_root, Cache.Value));
+        using var classifier = new TransferLearning { HeadOptions = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(Path.Combine(_root, Cache.Value));
         return classifier.Options.Epochs;
     }
 }

@@ -23,13 +23,24 @@ public sealed class TransferLearning
     public BackboneSpec Backbone { get; init; } = new();
 
     /// <summary>The head's hyper-parameters (default: Dense(256), dropout 0.2, Adam 1e-3, weight decay 0.01, up to 40 epochs).</summary>
-    public HeadOptions Head { get; init; } = new();
+    public HeadOptions HeadOptions { get; init; } = new();
 
     /// <summary>
     /// K of the cross-validation that chooses the epochs (default 5); lowered to the images of the smallest
     /// class when it has fewer. 0 trains on the training split and selects on the validation split.
     /// </summary>
-    public int Folds { get; init; } = HeadSelection.DefaultFolds;
+    /// <exception cref="InvalidSettingException">Outside 0 or 2 to 20 (checked when set, so a caller learns before any work starts).</exception>
+    public int Folds
+    {
+        get => _folds;
+        init
+        {
+            HeadSelection.ValidateFolds(value);
+            _folds = value;
+        }
+    }
+
+    private readonly int _folds = HeadSelection.DefaultFolds;
 
     /// <summary>Extraction progress (per split: total, done, skipped); null for none.</summary>
     public IExtractionProgress? Progress { get; init; }
@@ -56,10 +67,10 @@ public sealed class TransferLearning
         return FeatureExtractor.Run(options, progress, cancel);
     }
 
-    /// <summary>Trains the head with <see cref="Head"/> on a cache, cross-validated as <see cref="Folds"/> says.</summary>
+    /// <summary>Trains the head with <see cref="HeadOptions"/> on a cache, cross-validated as <see cref="Folds"/> says.</summary>
     /// <param name="cache">A split root (its train split, validated on its validation split) or one split's cache.</param>
     /// <param name="validation">A validation cache, where <paramref name="cache"/> is not a split root.</param>
-    public Classifier Train(string cache, string? validation = null) => Sweep(cache, [Head], validation).Classifier;
+    public Classifier Train(string cache, string? validation = null) => Sweep(cache, [HeadOptions], validation).Classifier;
 
     /// <summary>Cross-validates every setting, keeps the best (the lowest held-out loss) and refits it on all training images.</summary>
     /// <param name="cache">A split root or one split's cache.</param>
@@ -91,22 +102,21 @@ public sealed class TransferLearning
     /// outliers. Each list most suspect first.
     /// </summary>
     /// <param name="cache">A split root (train, validation, test) or one split's cache.</param>
-    public global::Pipeline.Head.Auditing.AuditReport Audit(string cache)
+    public AuditReport Audit(string cache)
     {
         using var train = FeatureCache.Open(cache, null, SplitName.Train);
         using var val = OpenValidation(cache, null);
-        using var test = FeatureCache.TryReadSplitRoot(cache)?.Splits.Contains(SplitName.Test) == true ? FeatureCache.Open(cache, SplitName.Test) : null;
-        return global::Pipeline.Head.Auditing.DatasetAudit.Run(train, val, test, Head, Math.Max(Folds, 2), Log) with { Cache = cache, Sources = Sources(cache) };
+        using var test = FeatureCache.HasSplit(cache, SplitName.Test) ? FeatureCache.Open(cache, SplitName.Test) : null;
+        return DatasetAudit.Run(train, val, test, HeadOptions, Math.Max(Folds, 2), Log) with { Cache = cache, Sources = Sources(cache) };
     }
 
     /// <summary>Each split's image folder, as its cache manifest recorded it (the flat cache's under the empty name).</summary>
     private static Dictionary<string, string?> Sources(string cache)
     {
-        var splits = FeatureCache.TryReadSplitRoot(cache)?.Splits ?? [""];
         var sources = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var split in splits)
+        foreach (string dir in FeatureCache.SplitFolders(cache))
         {
-            var manifest = FeatureCache.ReadManifest(split.Length > 0 ? Path.Combine(cache, split) : cache);
+            var manifest = FeatureCache.ReadManifest(dir);
             sources[manifest.Split] = manifest.Source;
         }
 
@@ -142,7 +152,7 @@ public sealed class TransferLearning
 
     /// <summary>Loads a head saved by <see cref="Classifier.Save"/> (or the CLI's <c>train</c>); it runs behind its own backbone.</summary>
     /// <param name="head">The head's folder (head.json and weights.bin).</param>
-    public Classifier Load(string head) => new(TrainedHead.Load(head, Head.Device), Backbone, Log, head);
+    public Classifier Load(string head) => new(TrainedHead.Load(head, HeadOptions.Device), Backbone, Log, head);
 
     private static FeatureCache? OpenValidation(string cache, string? validation)
     {

@@ -21,7 +21,7 @@ public sealed class ModelFileFlowTests
         var pipeline = new TransferLearning
         {
             Backbone = new BackboneSpec { Backbone = tiny, Preprocess = PreprocessMode.Caffe, Device = DeviceRequest.Cpu },
-            Head = new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu },
+            HeadOptions = new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu },
             Folds = 2,
         };
         EntryPointFlow.Run(pipeline, tmp, "tiny");
@@ -39,7 +39,7 @@ public sealed class ModelFileFlowTests
         var pipeline = new TransferLearning
         {
             Backbone = new BackboneSpec { Backbone = int8, Device = DeviceRequest.Cpu },
-            Head = new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu },
+            HeadOptions = new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu },
             Folds = 2,
         };
         EntryPointFlow.Run(pipeline, tmp, "tiny-int8");
@@ -55,7 +55,7 @@ public sealed class ModelFileFlowTests
         var pipeline = new TransferLearning
         {
             Backbone = new BackboneSpec { Backbone = tiny, Preprocess = PreprocessMode.Caffe, Device = DeviceRequest.Cpu },
-            Head = new HeadOptions { Epochs = 2, Device = DeviceRequest.Cpu },
+            HeadOptions = new HeadOptions { Epochs = 2, Device = DeviceRequest.Cpu },
             Folds = 0,
         };
         pipeline.Extract(Datasets.SmallCatsDogs(tmp.Sub("data", "train"), 4), tmp.Sub("cache"));
@@ -81,7 +81,7 @@ public sealed class ModelFileFlowTests
         var pipeline = new TransferLearning
         {
             Backbone = new BackboneSpec { Device = DeviceRequest.Cpu },
-            Head = new HeadOptions { Patience = 2, LearningRate = 3e-2, Epochs = 40, Device = DeviceRequest.Cpu },
+            HeadOptions = new HeadOptions { Patience = 2, LearningRate = 3e-2, Epochs = 40, Device = DeviceRequest.Cpu },
             Folds = 2,
         };
         pipeline.Extract(Datasets.SmallCatsDogs(tmp.Sub("data"), 16), tmp.Sub("cache"));

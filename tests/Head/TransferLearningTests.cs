@@ -26,7 +26,7 @@ public sealed class TransferLearningTests(ResNetCache fixture)
         Assert.Equal(4, report.FidelityImages);
         Assert.Contains("int8", report.Description);
 
-        var quantized = new TransferLearning { Backbone = new BackboneSpec { Backbone = int8, Device = DeviceRequest.Cpu }, Head = new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu }, Folds = 2 };
+        var quantized = new TransferLearning { Backbone = new BackboneSpec { Backbone = int8, Device = DeviceRequest.Cpu }, HeadOptions = new HeadOptions { Epochs = 3, Device = DeviceRequest.Cpu }, Folds = 2 };
         var extraction = quantized.Extract(data, tmp.Sub("cache"));
         Assert.Equal((12, 0), (extraction.Computed, extraction.SkippedCount));
         using var classifier = quantized.Train(tmp.Sub("cache"));
@@ -42,7 +42,7 @@ public sealed class TransferLearningTests(ResNetCache fixture)
     public void TrainsEvaluatesPredictsSavesAndExportsWithTheCliDefaults()
     {
         using var tmp = new TempDir();
-        var pipeline = new TransferLearning { Head = new HeadOptions { Device = DeviceRequest.Cpu }, Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } };
+        var pipeline = new TransferLearning { HeadOptions = new HeadOptions { Device = DeviceRequest.Cpu }, Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } };
         using var classifier = pipeline.Train(fixture.Root);
         Assert.Equal(HeadSelection.DefaultFolds, classifier.CrossValidation!.Folds);
         Assert.Equal(1200, classifier.TrainImages);

@@ -31,7 +31,7 @@ public sealed class ResNetCache : IDisposable
     /// <summary>Through the entry point, with the CLI's defaults (5-fold cross-validation, then a refit), on the CPU; evaluated on the test split.</summary>
     public static Evaluation TrainAndEvaluate(string root)
     {
-        using var classifier = new TransferLearning { Head = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(root);
+        using var classifier = new TransferLearning { HeadOptions = new HeadOptions { Device = DeviceRequest.Cpu } }.Train(root);
         return classifier.Evaluate(root);
     }
 }

@@ -28,7 +28,7 @@ internal static class AuditCommand
         {
             var pipeline = new TransferLearning
             {
-                Head = new HeadOptions { Device = r.GetValue(TrainOptionGroup.HeadDevice), Seed = r.GetValue(SharedOptions.Seed) },
+                HeadOptions = new HeadOptions { Device = r.GetValue(TrainOptionGroup.HeadDevice), Seed = r.GetValue(SharedOptions.Seed) },
                 Folds = r.GetValue(TrainOptionGroup.Folds),
                 Log = line => Console.Error.WriteLine(line),
             };

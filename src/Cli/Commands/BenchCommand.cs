@@ -1,9 +1,7 @@
 using Spectre.Console;
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor;
 using Pipeline.Tooling;
-using Pipeline.Head.Composition;
 
 namespace Pipeline.Cli.Commands;
 
@@ -87,41 +85,26 @@ internal static class BenchCommand
         command.SetAction(r =>
         {
             string data = r.GetValue(Data)!;
-        if (!Directory.Exists(data))
+            if (!Directory.Exists(data))
             {
                 return ErrorReporter.Report($"--data '{data}': no such folder", "pass a folder of images", ExitCode.BadArgument);
             }
 
-            var files = Predictor.ExpandPaths([data]).Take(r.GetValue(SharedOptions.Images)).ToList();
+            var files = BenchRun.Images(data, r.GetValue(SharedOptions.Images));
             if (files.Count == 0)
             {
                 return ErrorReporter.Report($"--data '{data}' holds no images", "pass a folder of .jpg/.png images", ExitCode.BadArgument);
             }
 
-            string? profileDir = r.GetValue(Profile);
-            if (profileDir is not null)
-            {
-                Directory.CreateDirectory(profileDir);
-            }
-
-            var spec = BackboneOptions.Bind(r) with { ProfilePrefix = profileDir is null ? null : Path.Combine(profileDir, "ort-profile") };
+            var spec = BackboneOptions.Bind(r);
             if (spec.Precision == Precision.Int8)
             {
                 // int8 calibrates on the images measured, and keeps its file for the next bench (bench writes no cache).
                 spec = spec with { Calibration = data, QuantizedModels = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "pipeline", "int8") };
             }
 
-            using var backbone = Backbone.Load(spec, line => Console.Error.WriteLine(line));
-            double peak = backbone.IsCuda ? double.NaN : FmaPeak.MeasureGflops(seconds: 1.0);
-            var b = ThroughputBench.Run(backbone, files, r.GetValue(BackboneOptions.Batch), r.GetValue(BackboneOptions.Workers), r.GetValue(Rounds));
-            IReadOnlyList<OperatorTime>? operators = null;
-            if (profileDir is not null)
-            {
-                string written = Path.Combine(profileDir, "ort-profile.json");
-                File.Move(backbone.EndProfiling(), written, overwrite: true);
-                operators = OperatorProfile.Summarize(written);
-            }
-
+            var run = BenchRun.Measure(spec, files, r.GetValue(BackboneOptions.Batch), r.GetValue(BackboneOptions.Workers), r.GetValue(Rounds), r.GetValue(Profile), line => Console.Error.WriteLine(line));
+            var (b, peak, operators) = (run.Report, run.PeakGflops, run.Operators);
             if (r.GetValue(SharedOptions.Json))
             {
                 Output.WriteJson(new { Report = b, b.EndToEndOverInference, Shares = new { b.Shares.Decode, b.Shares.Preprocess, b.Shares.Inference }, PeakGflops = peak, Operators = operators });
@@ -137,7 +120,7 @@ internal static class BenchCommand
                 }
 
                 Output.Write(ops);
-                Console.Out.WriteLine($"profile: {Path.Combine(profileDir!, "ort-profile.json")} (chrome://tracing or Perfetto opens it)");
+                Console.Out.WriteLine($"profile: {run.ProfileFile} (chrome://tracing or Perfetto opens it)");
             }
 
             var table = Output.Table("stage", "img/s", "share of 1-thread time");

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Cli.Commands;
 
@@ -25,9 +24,8 @@ internal static class CutCommand
         {
             // The preprocessing and pooling given here are recorded in the cut model (pipeline.* metadata): extract then needs no flags.
             var spec = BackboneOptions.Bind(r);
-            bool given = spec.Preprocess is not null || spec.Mean is not null || spec.Std is not null || spec.Scale is not null || spec.Channels is not null || spec.Pool is not null;
-            var (kept, dropped) = OnnxTools.Cut(r.GetValue(In)!, r.GetValue(At)!, r.GetValue(Out)!, given ? PipelineMetadata.Of(spec, null) : null);
-            Console.Out.WriteLine($"{r.GetValue(Out)}: output {r.GetValue(At)}, {kept} nodes kept, {dropped} dropped");
+            var cut = Models.Cut(r.GetValue(In)!, r.GetValue(At)!, r.GetValue(Out)!, spec);
+            Console.Out.WriteLine($"{cut.Output}: output {r.GetValue(At)}, {cut.NodesKept} nodes kept, {cut.NodesDropped} dropped");
             return 0;
         });
         return command;

@@ -19,7 +19,7 @@ internal static class ExportCommand
         Compose.Add(command, [SharedOptions.Head, Out, BackboneOptions.Backbone, BackboneOptions.Model]);
         command.SetAction(r =>
         {
-            var pipeline = new TransferLearning { Backbone = BackboneOptions.BindForHead(r, DeviceRequest.Cpu), Head = new HeadOptions { Device = DeviceRequest.Cpu } };
+            var pipeline = new TransferLearning { Backbone = BackboneOptions.BindForHead(r, DeviceRequest.Cpu), HeadOptions = new HeadOptions { Device = DeviceRequest.Cpu } };
             using var classifier = pipeline.Load(r.GetValue(SharedOptions.Head)!);
             var e = classifier.Export(r.GetValue(Out)!);
             Console.Out.WriteLine($"{e.File}: {e.Bytes / 1e6:F1} MB; input '{e.Input}' (N, {e.Height}, {e.Width}, 3) uint8 RGB ({e.Resize} first), output '{e.Output}' (N, {e.Classes.Count}): {string.Join(", ", e.Classes)}");

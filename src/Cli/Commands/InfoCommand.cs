@@ -1,7 +1,6 @@
 using Spectre.Console;
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor.Cache;
 
 namespace Pipeline.Cli.Commands;
 
@@ -23,51 +22,30 @@ internal static class InfoCommand
         Compose.Add(command, [Check, SharedOptions.Json]);
         command.SetAction(r =>
         {
-            string cacheArg = r.GetValue(Cache)!;
-        var root = FeatureCache.TryReadSplitRoot(cacheArg);
-            var dirs = root is null ? [cacheArg] : root.Splits.Select(s => Path.Combine(cacheArg, s)).ToList();
-            var manifests = new List<CacheManifest>();
-            foreach (var dir in dirs)
-            {
-                // Opening validates every part: a plain relative path inside the cache, the .npy header's
-                // dtype and shape against the manifest, the file long enough for it, labels in range.
-                using var cache = FeatureCache.Open(dir);
-                if (r.GetValue(Check))
-                {
-                    cache.CheckRowsFinite();
-                }
-
-                manifests.Add(cache.Manifest);
-            }
-
+            // Opening each split validates every part (paths, .npy headers against the manifest, sizes, labels).
+            var infos = Caches.Info(r.GetValue(Cache)!, r.GetValue(Check));
             if (r.GetValue(SharedOptions.Json))
             {
-                Output.WriteJson(manifests.Select(m => new
-                {
-                    m.Split, m.Backbone, m.Preprocessing, m.Features, m.Classes, m.Selection, Images = m.Items.Count(x => x.Kind is null), Rows = m.Items.Count,
-                    PerClass = m.Classes.Select((c, i) => new { Class = c, Count = m.Items.Count(x => x.Label == i && x.Kind is null) }),
-                    m.Skipped,
-                }));
+                Output.WriteJson(infos);
                 return 0;
             }
 
-            var first = manifests[0];
+            var first = infos[0];
             Console.Out.WriteLine($"backbone: {first.Backbone.Name} ({first.Backbone.File}, sha256 {first.Backbone.Sha256}){(first.Backbone.Synthetic ? " [synthetic: random weights]" : "")}");
-            Console.Out.WriteLine($"features: {first.Backbone.FeatureTensor} ({string.Join("x", first.Features.Shape)} = {first.Features.Length}) {first.Features.Dtype.ToString().ToLowerInvariant()}");
-            Console.Out.WriteLine($"preprocessing: {first.Preprocessing.Describe()}");
-            Console.Out.WriteLine($"images: {first.Selection ?? FeatureSpace.FolderSelection}");
+            Console.Out.WriteLine($"features: {first.Backbone.FeatureTensor} ({string.Join("x", first.FeatureShape)} = {first.FeatureLength}) {SettingNames.Of(first.Dtype)}");
+            Console.Out.WriteLine($"preprocessing: {first.Preprocessing}");
+            Console.Out.WriteLine($"images: {first.Selection}");
             // Counts are images (clean rows); rows adds the cached views (augmented, mirrors).
             var table = Output.Table(["split", .. first.Classes, "images", "rows", "views", "skipped"]);
-            foreach (var m in manifests)
+            foreach (var m in infos)
             {
-                var clean = m.Items.Where(x => x.Kind is null).ToList();
-                string views = (m.Augmentation is { } a ? $"+{a.Views} augmented" : "") + (m.Mirrors ? "+mirror" : "");
-                table.AddRow([m.Split.Length > 0 ? m.Split : "-", .. m.Classes.Select((_, i) => $"{clean.Count(x => x.Label == i)}"),
-                    $"{clean.Count}", $"{m.Items.Count}", views.Length > 0 ? views : "-", $"{m.Skipped.Count}"]);
+                string views = (m.AugmentedViews > 0 ? $"+{m.AugmentedViews} augmented" : "") + (m.Mirrors ? "+mirror" : "");
+                table.AddRow([m.Split.Length > 0 ? m.Split : "-", .. m.PerClass.Select(n => $"{n}"),
+                    $"{m.Images}", $"{m.Rows}", views.Length > 0 ? views : "-", $"{m.Skipped.Count}"]);
             }
 
             Output.Write(table);
-            foreach (var m in manifests)
+            foreach (var m in infos)
             {
                 foreach (var s in m.Skipped)
                 {

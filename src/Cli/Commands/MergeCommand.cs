@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Pipeline.Extractor.Cache;
 
 namespace Pipeline.Cli.Commands;
 
@@ -17,9 +16,9 @@ internal static class MergeCommand
         command.Add(Cache);
         command.SetAction(r =>
         {
-            foreach (var (split, shards, rows) in CacheMerge.Merge(r.GetValue(Cache)!))
+            foreach (var m in Caches.Merge(r.GetValue(Cache)!))
             {
-                Console.Out.WriteLine($"{(split.Length > 0 ? split : "-")}: {shards} shards merged, {rows} rows");
+                Console.Out.WriteLine($"{(m.Split.Length > 0 ? m.Split : "-")}: {m.Shards} shards merged, {m.Rows} rows");
             }
 
             return 0;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Cli.Commands;
 
@@ -17,7 +16,7 @@ internal static class ModelInfoCommand
         command.Add(File);
         command.SetAction(r =>
         {
-            var s = OnnxTools.Describe(r.GetValue(File)!);
+            var s = Models.Info(r.GetValue(File)!);
             Console.Out.WriteLine($"inputs:  {string.Join(", ", s.Inputs)}");
             Console.Out.WriteLine($"outputs: {string.Join(", ", s.Outputs)}");
             Console.Out.WriteLine("cut points (models cut --at TENSOR; extract on the full model cuts at the last feature map itself):");

@@ -37,7 +37,7 @@ internal static class RunCommand
                 "run 'pipeline extract --shard I/N' for every shard, then 'pipeline merge CACHE' and 'pipeline train --cache CACHE'", ExitCode.BadArgument);
         }
 
-        var pipeline = new TransferLearning { Progress = new ConsoleProgress(quiet), Head = TrainOptionGroup.Bind(r) };
+        var pipeline = new TransferLearning { Progress = new ConsoleProgress(quiet), HeadOptions = TrainOptionGroup.Bind(r), Folds = r.GetValue(TrainOptionGroup.Folds) };
         var extraction = pipeline.Extract(ExtractionOptionGroup.Bind(r, cacheDir), cancel);
         if (!json)
         {
@@ -46,7 +46,7 @@ internal static class RunCommand
 
         var training = TrainingOutput.Run(cacheDir, null, headDir, r, quiet);
         Evaluation? test = null;
-        if (FeatureCache.TryReadSplitRoot(cacheDir)?.Splits.Contains(SplitName.Test) == true)
+        if (Caches.Splits(cacheDir).Contains(SplitName.Test))
         {
             using var classifier = pipeline.Load(headDir);
             test = classifier.Evaluate(cacheDir, tta);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor.Onnx;
 using Pipeline.Tooling;
 
 namespace Pipeline.Cli.Commands;
@@ -39,7 +38,7 @@ internal static class SynthCommand
                 _ => SynthModels.TinyCnn(seed),
             };
             SynthModels.Save(model, outFile);
-            var s = OnnxTools.Describe(outFile);
+            var s = Models.Info(outFile);
             Console.Out.WriteLine($"{outFile}: {s.Parameters / 1e6:F1} M parameters, {s.Gflops:F1} GFLOPs/image, input {s.Inputs[0]}, output {s.Outputs[0]} [synthetic: random weights, seed {seed}]");
             return 0;
         });

@@ -22,7 +22,7 @@ internal static class TrainingOutput
         var grid = parsed.GetValue(Options.TrainOptionGroup.Sweep) is { } sweep ? SweepGrid.Expand(sweep, baseline) : [baseline];
         var pipeline = new TransferLearning
         {
-            Head = baseline,
+            HeadOptions = baseline,
             Folds = parsed.GetValue(Options.TrainOptionGroup.Folds),
             Log = line => Console.Error.WriteLine(line),
             OnEpoch = quiet ? null : PrintEpoch(grid.Max(o => o.Epochs)),

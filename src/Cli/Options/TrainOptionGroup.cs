@@ -69,7 +69,6 @@ internal static class TrainOptionGroup
     /// <summary>The head's settings, checked by the library's own rule before any work starts (run checks them before extracting).</summary>
     public static HeadOptions Bind(ParseResult r)
     {
-        HeadSelection.ValidateFolds(r.GetValue(Folds));
         var options = Settings(r);
         options.Validate();
         return options;

@@ -74,7 +74,7 @@ internal static partial class Int8Quantizer
         string description = $"int8 QDQ: weights per-channel symmetric {options.WeightBits}-bit, activations uint8 per-tensor ({SettingNames.Of(options.Method)}) " +
                              $"calibrated on {calibration.Count - skipped.Count} images of '{Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Calibration)))}'; " +
                              (keptFloat.Count > 0 ? $"left in float (quantizing them cost accuracy): {string.Join(", ", keptFloat)}; " : "") +
-                             $"source {graph.Info.File} sha256 {graph.Info.Sha256[..12]}";
+                             $"source {graph.Info.File} sha256 {Sha256.Short(graph.Info.Sha256)}";
         (PipelineMetadata.Of(preprocessing, graph.Info.FeatureTensor) with { Quantization = description }).WriteTo(quantized);
         quantized.DocString = description;
         byte[] bytes = quantized.ToByteArray();

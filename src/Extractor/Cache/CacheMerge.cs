@@ -15,9 +15,7 @@ internal static class CacheMerge
     /// <summary>Merges every split under <paramref name="cache"/> (or the cache itself when flat); returns rows per split.</summary>
     public static IReadOnlyList<(string Split, int Shards, int Rows)> Merge(string cache)
     {
-        var root = FeatureCache.TryReadSplitRoot(cache);
-        var dirs = root is null ? [cache] : root.Splits.Select(s => Path.Combine(cache, s)).ToList();
-        return dirs.Select(dir => MergeSplit(dir)).ToList();
+        return FeatureCache.SplitFolders(cache).Select(dir => MergeSplit(dir)).ToList();
     }
 
     private static (string Split, int Shards, int Rows) MergeSplit(string dir)
@@ -62,7 +60,7 @@ internal static class CacheMerge
         foreach (var m in shards.Skip(1).Select(s => s.Manifest))
         {
             string difference = m.Listing != first.Listing
-                ? $"image listing {m.Listing?[..12]}, not {first.Listing?[..12]} (another data folder?)"
+                ? $"image listing {Sha256.Short(m.Listing ?? "")}, not {Sha256.Short(first.Listing ?? "")} (another data folder?)"
                 : m.Space.Mismatch(first.Space, FeatureAspects.All) ?? "";
             if (difference.Length > 0)
             {

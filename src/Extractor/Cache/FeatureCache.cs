@@ -118,6 +118,15 @@ internal sealed unsafe partial class FeatureCache : IDisposable
         return root;
     }
 
+    /// <summary>The one split-root rule: a root's split names, or one empty name for a single cache (or a folder with no root manifest).</summary>
+    public static IReadOnlyList<string> SplitsOf(string path) => TryReadSplitRoot(path)?.Splits ?? [""];
+
+    /// <summary>Each split's folder (<paramref name="path"/> itself for a single cache).</summary>
+    public static IReadOnlyList<string> SplitFolders(string path) => SplitsOf(path).Select(s => s.Length == 0 ? path : Path.Combine(path, s)).ToList();
+
+    /// <summary>True when <paramref name="path"/> is a split root holding <paramref name="split"/>.</summary>
+    public static bool HasSplit(string path, string split) => TryReadSplitRoot(path)?.Splits.Contains(split) == true;
+
     public static CacheManifest ReadManifest(string dir)
     {
         string path = Path.Combine(dir, ManifestFile);

@@ -2,31 +2,6 @@ using Onnx;
 
 namespace Pipeline.Extractor.Onnx;
 
-/// <summary>Where a feature extractor can be cut from a model: what <c>models info</c> lists and what extract picks.</summary>
-/// <param name="Kind">What the tensor is.</param>
-/// <param name="Tensor">The tensor's name, for <c>models cut --at</c>.</param>
-/// <param name="Note">The op around it, for people.</param>
-internal sealed record CutPoint(CutKind Kind, string Tensor, string Note);
-
-/// <summary>The kinds of sensible cut, in the order a Keras user meets them.</summary>
-internal enum CutKind
-{
-    /// <summary>The last spatial feature map before any global pool and the classifier (Keras include_top=False).</summary>
-    LastFeatureMap,
-
-    /// <summary>A global pool's output, before the classifier (Keras pooling='avg' or 'max').</summary>
-    GlobalPool,
-
-    /// <summary>What the classifier reads: the penultimate layer.</summary>
-    Penultimate,
-
-    /// <summary>A transformer's token sequence (N, T, D), class token first: <c>--pool cls</c> or <c>mean</c> makes it a vector.</summary>
-    TokenSequence,
-
-    /// <summary>A transformer's pooled embedding (N, D): the class token, a pooler or a projection (CLIP's image embedding).</summary>
-    Embedding,
-}
-
 /// <summary>
 /// Finds a model's classifier (its last Gemm, MatMul with a constant weight, or 1×1 Conv, after which only
 /// shape, pooling and softmax ops follow, as SqueezeNet and MobileNet end) and the cuts before it.

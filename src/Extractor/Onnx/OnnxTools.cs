@@ -19,7 +19,7 @@ internal static class OnnxTools
     }
 
     /// <summary>Inputs, outputs, operator counts, parameters and GFLOPs of a model file.</summary>
-    public static ModelSummary Describe(string file)
+    public static ModelInfo Describe(string file)
     {
         var model = OnnxGraph.Load(file);
         var g = model.Graph;
@@ -28,14 +28,16 @@ internal static class OnnxTools
         long parameters = g.Initializer.Sum(t => t.Dims.Aggregate(1L, (a, b) => a * b));
         var dims = input.Type.TensorType.Shape.Dim.Select(d => d.DimValue > 0 ? d.DimValue : 224).ToArray();
         dims[0] = 1;
-        return new ModelSummary(
-            OnnxGraph.RealInputs(g).Select(i => $"{i.Name} {Shape(i)}").ToList(),
-            g.Output.Select(o => $"{o.Name} {Shape(o)}").ToList(),
-            g.Node.GroupBy(n => n.OpType).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}").ToList(),
-            parameters,
-            dims.Length == 4 && dims[1] == 3 ? OnnxFlops.Gflops(model, input.Name, dims) : double.NaN,
-            OnnxGraph.IsSynthetic(model),
-            WithShapes(model, input.Name, dims, CutPoints.Find(model)));
+        return new ModelInfo
+        {
+            Inputs = OnnxGraph.RealInputs(g).Select(i => $"{i.Name} {Shape(i)}").ToList(),
+            Outputs = g.Output.Select(o => $"{o.Name} {Shape(o)}").ToList(),
+            Operators = g.Node.GroupBy(n => n.OpType).OrderByDescending(x => x.Count()).Select(x => $"{x.Key} {x.Count()}").ToList(),
+            Parameters = parameters,
+            Gflops = dims.Length == 4 && dims[1] == 3 ? OnnxFlops.Gflops(model, input.Name, dims) : double.NaN,
+            Synthetic = OnnxGraph.IsSynthetic(model),
+            CutPoints = WithShapes(model, input.Name, dims, CutPoints.Find(model)),
+        };
     }
 
     /// <summary>Each cut point's note, led by its shape for one image where the graph runs.</summary>
@@ -69,7 +71,3 @@ internal static class OnnxTools
         return shapes;
     }
 }
-
-internal sealed record ModelSummary(
-    IReadOnlyList<string> Inputs, IReadOnlyList<string> Outputs, IReadOnlyList<string> Operators, long Parameters, double Gflops, bool Synthetic,
-    IReadOnlyList<CutPoint> CutPoints);

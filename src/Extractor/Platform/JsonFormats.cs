@@ -7,7 +7,7 @@ namespace Pipeline.Extractor.Platform;
 /// The one JSON format of everything the tool writes (cache and head manifests, the extraction journal, the
 /// CLI's <c>--json</c>): camelCase, enums by name, nulls left out, NaN and ∞ as named literals.
 /// </summary>
-internal static class JsonFormats
+public static class JsonFormats
 {
     /// <summary>Files people read and the CLI's output: indented.</summary>
     public static JsonSerializerOptions Indented { get; } = new()
@@ -20,5 +20,5 @@ internal static class JsonFormats
     };
 
     /// <summary>The journal: the same, one line per entry (it is appended line by line).</summary>
-    public static JsonSerializerOptions Line { get; } = new(Indented) { WriteIndented = false };
+    internal static JsonSerializerOptions Line { get; } = new(Indented) { WriteIndented = false };
 }

@@ -1,7 +1,7 @@
 namespace Pipeline.Extractor.Platform;
 
 /// <summary>"Did you mean": the names nearest a misspelt one (tensor names, option names), by edit distance.</summary>
-internal static class Nearest
+public static class Nearest
 {
     /// <summary>Up to <paramref name="count"/> of <paramref name="names"/>, nearest first; none farther than <paramref name="maxDistance"/> edits.</summary>
     public static IReadOnlyList<string> To(string wrong, IEnumerable<string> names, int count, int maxDistance = int.MaxValue) =>

@@ -4,8 +4,9 @@ namespace Pipeline.Extractor.Platform;
 /// The one grammar of every enum-valued setting (resize, precision, dtype, preprocessing mode): the member's
 /// name in lower case, as the CLI's flags, the manifests and the messages spell it.
 /// </summary>
-internal static class SettingNames
+public static class SettingNames
 {
+    /// <summary>"crop", "fp16": a member's name as a setting spells it.</summary>
     public static string Of<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 
     /// <summary>"crop or squash", "fp32, tf32 or fp16": what an error says the setting takes.</summary>
@@ -18,6 +19,8 @@ internal static class SettingNames
     /// <summary>"crop|squash": the help's placeholder.</summary>
     public static string Help<T>() where T : struct, Enum => string.Join("|", Enum.GetValues<T>().Select(Of));
 
+    /// <summary>The member whose name is <paramref name="text"/> (case and surrounding spaces ignored).</summary>
+    /// <exception cref="InvalidSettingException">No member has that name; the message lists the choices.</exception>
     public static T Parse<T>(string setting, string text) where T : struct, Enum
     {
         string wanted = text.Trim().ToLowerInvariant();

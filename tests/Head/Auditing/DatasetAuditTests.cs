@@ -65,7 +65,7 @@ public sealed class DatasetAuditTests
             c.save(sys.argv[1] + "/checkerboard.jpg", quality=90)
             """, Path.Combine(data, "train", "cat"));
 
-        var pipeline = new TransferLearning { Backbone = new BackboneSpec { Device = DeviceRequest.Cpu }, Head = new HeadOptions { Device = DeviceRequest.Cpu } };
+        var pipeline = new TransferLearning { Backbone = new BackboneSpec { Device = DeviceRequest.Cpu }, HeadOptions = new HeadOptions { Device = DeviceRequest.Cpu } };
         pipeline.Extract(data, tmp.Sub("cache"));
         var report = pipeline.Audit(tmp.Sub("cache"));
 

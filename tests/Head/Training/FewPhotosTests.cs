@@ -28,7 +28,7 @@ public sealed class FewPhotosTests
         }
 
         var log = new List<string>();
-        var pipeline = new TransferLearning { Backbone = new BackboneSpec { Device = DeviceRequest.Cpu }, Head = new HeadOptions { Device = DeviceRequest.Cpu }, Log = log.Add };
+        var pipeline = new TransferLearning { Backbone = new BackboneSpec { Device = DeviceRequest.Cpu }, HeadOptions = new HeadOptions { Device = DeviceRequest.Cpu }, Log = log.Add };
         pipeline.Extract(tmp.Sub("data"), tmp.Sub("cache"));
         using var classifier = pipeline.Train(tmp.Sub("cache"));
         Assert.Equal(cats + dogs, classifier.TrainImages);

@@ -1,0 +1,52 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Pipeline.Extractor;
+using Pipeline.Tests.Support;
+
+namespace Pipeline.Tests.Cli;
+
+/// <summary>The CLI is a shell over the libraries' public surface: they grant it no access to their internals.</summary>
+public sealed class PublicSurfaceTests
+{
+    public static TheoryData<string> Libraries => new() { "Pipeline.Extractor", "Pipeline.Head" };
+
+    [Theory]
+    [MemberData(nameof(Libraries))]
+    public void LibraryGrantsTheCliNoInternalsAccess(string library)
+    {
+        var assembly = Assembly.Load(library);
+        var friends = assembly.GetCustomAttributes<InternalsVisibleToAttribute>().Select(a => a.AssemblyName).ToList();
+
+        Assert.Contains("Pipeline.Tests", friends);                 // the attribute is read: tests keep their access
+        Assert.DoesNotContain("pipeline", friends, StringComparer.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void CliAssemblyIsTheOneNamedPipeline()
+    {
+        // The name the attribute would use: if the CLI's assembly were renamed, the test above would check nothing.
+        Assert.Equal("pipeline", typeof(Pipeline.Cli.CliApp).Assembly.GetName().Name);
+    }
+
+    [Fact]
+    public void CachesInfoCountsWhatExtractWrote()
+    {
+        // The entry point info prints from: ResNet18 over 3 + 2 photos per class.
+        using var tmp = new TempDir();
+        Datasets.SmallCatsDogs(tmp.Sub("data", "train"), perClass: 3);
+        Datasets.SmallCatsDogs(tmp.Sub("data", "test"), perClass: 2, first: 4001, split: "test");
+        new TransferLearning { Backbone = new BackboneSpec { Device = DeviceRequest.Cpu } }.Extract(tmp.Sub("data"), tmp.Sub("cache"));
+
+        var infos = Caches.Info(tmp.Sub("cache"), checkFinite: true);
+
+        Assert.Equal(["test", "train"], Caches.Splits(tmp.Sub("cache")).Order(StringComparer.Ordinal));
+        Assert.Equal(Caches.Splits(tmp.Sub("cache")), infos.Select(i => i.Split));
+        var train = infos.Single(i => i.Split == "train");
+        Assert.Equal(["cat", "dog"], train.Classes);
+        Assert.Equal([3, 3], train.PerClass);
+        Assert.Equal((6, 6, 512), (train.Images, train.Rows, train.FeatureLength));
+        Assert.Equal([2, 2], infos.Single(i => i.Split == "test").PerClass);
+        Assert.Equal("resnet18", train.Backbone.Name);
+        Assert.Equal(FeatureSpace.FolderSelection, train.Selection);
+    }
+}
