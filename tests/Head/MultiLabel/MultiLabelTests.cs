@@ -110,6 +110,10 @@ public sealed class MultiLabelTests(MultiLabelCache fixture) : IClassFixture<Mul
         Assert.Equal(ap.Average(), m.MeanAveragePrecision, 1e-9);
 
         using var tmp = new TempDir();
+        string page = File.ReadAllText(e.WriteReport(tmp.Sub("report")));
+        Assert.Contains($"data-map=\"{m.MeanAveragePrecision.ToString("R", CultureInfo.InvariantCulture)}\"", page, StringComparison.Ordinal);
+        Assert.Contains("data-label=\"big\"", page, StringComparison.Ordinal);
+
         var (files, pixels) = ClassifierExportTests.TestPhotosAt(tmp, 8);
         var predictions = classifier.Predict(files, top: 4);
         foreach (var prediction in predictions)
