@@ -30,6 +30,12 @@ public sealed class Classifier : IDisposable
     /// <summary>Class names, in the order of every probability vector.</summary>
     public IReadOnlyList<string> Classes => _head.Manifest.Classes;
 
+    /// <summary>True for a multi-label head: one sigmoid probability per label, and <see cref="Prediction.Labels"/> holds every label over its threshold.</summary>
+    public bool MultiLabel => _head.Manifest.MultiLabel == true;
+
+    /// <summary>A multi-label head's per-label thresholds (in <see cref="Classes"/> order), chosen on held-out probabilities; null for a softmax head.</summary>
+    public IReadOnlyList<double>? Thresholds => _head.Manifest.Thresholds;
+
     /// <summary>The backbone the head was trained on (its preset or file name).</summary>
     public string Backbone => _head.Manifest.Backbone.Name;
 

@@ -48,6 +48,15 @@ internal sealed record HeadManifest
     /// </summary>
     public double Temperature { get; init; } = 1;
 
+    /// <summary>
+    /// True for a multi-label head: one sigmoid output per label (binary cross-entropy), label c predicted when
+    /// its probability reaches <see cref="Thresholds"/>[c]. Null (left out of head.json) for a softmax head.
+    /// </summary>
+    public bool? MultiLabel { get; init; }
+
+    /// <summary>A multi-label head's per-label thresholds, chosen on held-out probabilities (max F1; 0.5 for a label with no held-out positive).</summary>
+    public IReadOnlyList<double>? Thresholds { get; init; }
+
     /// <summary>The k-fold cross-validation that chose the epoch count, when the head was trained with folds.</summary>
     public CrossValidation? CrossValidation { get; init; }
 
@@ -113,6 +122,12 @@ internal sealed class TrainedHead : IDisposable
         init => Manifest = Manifest with { Temperature = value };
     }
 
+    /// <summary>Set by the trainer for a multi-label head (null: a softmax head): its per-label thresholds.</summary>
+    internal IReadOnlyList<double>? Thresholds
+    {
+        init => Manifest = value is null ? Manifest : Manifest with { MultiLabel = true, Thresholds = value };
+    }
+
     /// <summary>Set by the trainer: the cross-validation that chose the epochs (and setting).</summary>
     internal CrossValidation? CrossValidation
     {
@@ -155,6 +170,11 @@ internal sealed class TrainedHead : IDisposable
         // Every field, then the sizes against weights.bin's length: before any layer is allocated.
         HeadManifestCheck.Validate(dir, manifest);
         HeadManifestCheck.CheckWeightsLength(dir, weights, manifest!);
+        if (manifest!.MultiLabel == true && (manifest.Thresholds?.Count != manifest.Classes.Count || manifest.Thresholds.Any(t => !(t >= 0 && t <= 1))))
+        {
+            throw new HeadFileException(dir, $"{ManifestFile} is multi-label but has {manifest.Thresholds?.Count ?? 0} thresholds in [0, 1] for {manifest.Classes.Count} labels", "train the head again");
+        }
+
         var model = new DenseHead(manifest!.Features.Length, manifest.Options.Hidden, manifest.Options.Dropout, manifest.Classes.Count);
         try
         {
@@ -184,12 +204,21 @@ internal sealed class TrainedHead : IDisposable
         {
             throw new FeatureSpaceMismatchException(MismatchSite.HeadAndCache, $"cache '{cacheDir}'", "the head's training features", difference);
         }
+
+        if ((cache.MultiLabel == true) != (Manifest.MultiLabel == true))
+        {
+            throw new CacheException(cacheDir, cache.MultiLabel == true ? "is multi-label, but the head has one label per image" : "has one label per image, but the head is multi-label",
+                cache.MultiLabel == true ? "train a head on this cache (its outputs are then one sigmoid per label)" : "evaluate it on a cache extracted with the same --labels file and --label-separator");
+        }
     }
 
     /// <summary>Class probabilities (n, classes) for n feature rows (n, F): softmax(logits / T) with the head's temperature.</summary>
     public float[] Probabilities(ReadOnlySpan<float> features, int n) => Probabilities(features, n, Manifest.Temperature);
 
-    /// <summary>Class probabilities (n, classes), softmax(logits / <paramref name="temperature"/>), for n feature rows (n, F).</summary>
+    /// <summary>
+    /// Class probabilities (n, classes), softmax(logits / <paramref name="temperature"/>), for n feature rows (n, F);
+    /// a multi-label head's are sigmoid(logits), one independent probability per label (no temperature).
+    /// </summary>
     public float[] Probabilities(ReadOnlySpan<float> features, int n, double temperature)
     {
         using var scope = torch.NewDisposeScope();
@@ -197,6 +226,11 @@ internal sealed class TrainedHead : IDisposable
         var device = Model.parameters().First().device;
         var x = tensor(features[..(n * Manifest.Features.Length)].ToArray(), [n, Manifest.Features.Length], ScalarType.Float32).to(device);
         var logits = Model.forward(x);
+        if (Manifest.MultiLabel == true)
+        {
+            return torch.sigmoid(logits).cpu().data<float>().ToArray();
+        }
+
         if (temperature != 1)
         {
             // A tensor, not a C# double: an implicit Scalar may be freed by a finalizer mid-call (see StableAdam).

@@ -46,6 +46,12 @@ internal static class EvaluateCommand
             return;
         }
 
+        if (e.MultiLabel is { } m)
+        {
+            PrintMultiLabel(e, m);
+            return;
+        }
+
         Console.Out.WriteLine($"accuracy {e.Accuracy:P2} on {e.Images} images (95 % Wilson interval {e.AccuracyLow:P2} to {e.AccuracyHigh:P2}; {e.Correct} correct; loss {e.Loss:F4})");
         var table = Output.Table("class", "precision", "recall", "F1", "support");
         foreach (var c in e.PerClass)
@@ -68,5 +74,20 @@ internal static class EvaluateCommand
                 ? $"expected calibration error {cal.ErrorAfter:P2} (15 bins; the head is not temperature-scaled)"
                 : $"expected calibration error {cal.ErrorBefore:P2} before, {cal.ErrorAfter:P2} after temperature scaling (T = {cal.Temperature:F3}; 15 bins; loss {cal.LossBefore:F4} before)");
         }
+    }
+
+    /// <summary>A multi-label head: per-label precision/recall/F1 at its threshold and average precision; micro/macro F1, mAP, subset accuracy.</summary>
+    private static void PrintMultiLabel(Evaluation e, MultiLabelEvaluation m)
+    {
+        Console.Out.WriteLine($"subset accuracy {m.SubsetAccuracy:P2} on {e.Images} images ({m.ExactMatches} with every label right; 95 % Wilson interval {e.AccuracyLow:P2} to {e.AccuracyHigh:P2}; mean binary cross-entropy {e.Loss:F4})");
+        var table = Output.Table("label", "threshold", "precision", "recall", "F1", "AP", "support");
+        for (int c = 0; c < m.PerLabel.Count; c++)
+        {
+            var l = m.PerLabel[c];
+            table.AddRow(l.Class, $"{m.Thresholds[c]:F3}", $"{l.Precision:P2}", $"{l.Recall:P2}", $"{l.F1:F4}", double.IsFinite(m.AveragePrecision[c]) ? $"{m.AveragePrecision[c]:F4}" : "-", $"{l.Support}");
+        }
+
+        Output.Write(table);
+        Console.Out.WriteLine($"micro-F1 {m.MicroF1:F4}  macro-F1 {m.MacroF1:F4}  mAP {m.MeanAveragePrecision:F4}");
     }
 }

@@ -34,10 +34,18 @@ internal static class PredictCommand
             }
 
             // Predictions stream: each chunk of images is classified as the output before it is written.
-            var predictions = classifier.PredictEach(paths, r.GetValue(Top), SharedOptions.TtaFlip(r), r.GetValue(BackboneOptions.Batch)).Select(ReportSkip);
+            // A multi-label head reports every label's probability and the labels over their thresholds.
+            int top = classifier.MultiLabel ? classifier.Classes.Count : r.GetValue(Top);
+            var predictions = classifier.PredictEach(paths, top, SharedOptions.TtaFlip(r), r.GetValue(BackboneOptions.Batch)).Select(ReportSkip);
             if (r.GetValue(SharedOptions.Json))
             {
-                Output.WriteJsonArray(predictions.Select(p => new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));
+                Output.WriteJsonArray(predictions.Select(p => classifier.MultiLabel
+                    ? (object)new { p.File, p.Labels, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }
+                    : new { p.File, Top = p.Top.Select(t => new { t.Class, t.Probability }), p.Skipped }));
+            }
+            else if (r.GetValue(CsvOutput) && classifier.MultiLabel)
+            {
+                MultiLabelCsv(classifier.Classes, predictions);
             }
             else if (r.GetValue(CsvOutput))
             {
@@ -60,7 +68,8 @@ internal static class PredictCommand
                 var table = Output.Table("file", "prediction");
                 foreach (var p in predictions)
                 {
-                    table.AddRow(Markup.Escape(p.File), Markup.Escape(p.Skipped is { } s ? $"skipped: {s}" : string.Join("  ", p.Top.Select(t => $"{t.Class} {t.Probability:P1}"))));
+                    string labels = classifier.MultiLabel && p.Skipped is null ? $"[{string.Join("|", p.Labels)}]  " : "";
+                    table.AddRow(Markup.Escape(p.File), Markup.Escape(p.Skipped is { } s ? $"skipped: {s}" : labels + string.Join("  ", p.Top.Select(t => $"{t.Class} {t.Probability:P1}"))));
                 }
 
                 Output.Write(table);
@@ -69,6 +78,18 @@ internal static class PredictCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>One row per image: its labels over their thresholds joined with '|', then each label's probability (label order).</summary>
+    private static void MultiLabelCsv(IReadOnlyList<string> labels, IEnumerable<Prediction> predictions)
+    {
+        Console.Out.WriteLine($"file,labels,{string.Join(",", labels.Select(Csv))},skipped");
+        foreach (var p in predictions)
+        {
+            var byLabel = p.Top.ToDictionary(t => t.Class, t => t.Probability, StringComparer.Ordinal);
+            string probabilities = string.Join(",", labels.Select(l => p.Skipped is null ? byLabel[l].ToString("R", CultureInfo.InvariantCulture) : ""));
+            Console.Out.WriteLine($"{Csv(p.File)},{Csv(string.Join("|", p.Labels))},{probabilities},{(p.Skipped is null ? "" : Csv(p.Skipped))}");
+        }
     }
 
     private static Prediction ReportSkip(Prediction p)

@@ -54,7 +54,13 @@ internal static class ExtractionOptionGroup
         Description = "The --labels column that holds each image's label (default: label).",
     };
 
-    public static Option[] All => [Data, Labels, FileColumn, LabelColumn, Split, Sample, Dtype, MaxPixels, Force, Shard, Strict, SharedOptions.Tta, SharedOptions.Seed];
+    public static readonly Option<string?> LabelSeparator = new("--label-separator")
+    {
+        HelpName = "SEP",
+        Description = "Several labels per image (multi-label): split each --labels cell on SEP (e.g. '|'; blank parts dropped). The head then has one sigmoid output per label.",
+    };
+
+    public static Option[] All => [Data, Labels, FileColumn, LabelColumn, LabelSeparator, Split, Sample, Dtype, MaxPixels, Force, Shard, Strict, SharedOptions.Tta, SharedOptions.Seed];
 
     public static ExtractionOptions Bind(ParseResult r, string outDir) => new()
     {
@@ -74,6 +80,7 @@ internal static class ExtractionOptionGroup
         Labels = r.GetValue(Labels),
         FileColumn = r.GetValue(FileColumn),
         LabelColumn = r.GetValue(LabelColumn),
+        LabelSeparator = r.GetValue(LabelSeparator),
     };
 
     /// <summary>The one --strict rule (extract and run): files were skipped and --strict was given → exit non-zero, after the work is done.</summary>

@@ -60,6 +60,13 @@ internal sealed record CacheManifest
     /// <summary>The split rule and sample that chose this split's images from a flat folder (<see cref="SplitRule"/>); null for split folders.</summary>
     public string? Selection { get; init; }
 
+    /// <summary>
+    /// True when an image may have several labels (<c>extract --label-separator</c>): <see cref="Classes"/> is the
+    /// label vocabulary and each part's <see cref="CachePart.Targets"/> holds the multi-hot rows. Null (left out
+    /// of the file) for an ordinary one-label cache, whose manifest is unchanged.
+    /// </summary>
+    public bool? MultiLabel { get; init; }
+
     /// <summary>The feature space of these rows: what a head trained on them, or a run extending them, must share.</summary>
     [JsonIgnore]
     public FeatureSpace Space => new()

@@ -41,6 +41,10 @@ internal static class CacheMerge
             {
                 CachePath.Resolve(shardDir, part.Features);
                 CachePath.Resolve(shardDir, part.Labels);
+                if (part.Targets is { } targets)
+                {
+                    CachePath.Resolve(shardDir, targets);
+                }
             }
 
             shards.Add((shardDir, m, shard));
@@ -74,7 +78,8 @@ internal static class CacheMerge
         foreach (var (shardDir, m, _) in ordered)
         {
             string rel = Path.GetRelativePath(dir, shardDir).Replace('\\', '/');
-            parts.AddRange(m.Parts.Select(p => new CachePart($"{rel}/{p.Features}", $"{rel}/{p.Labels}", p.Rows)));
+            // A multi-label shard's targets travel with its rows, as its labels do.
+            parts.AddRange(m.Parts.Select(p => new CachePart($"{rel}/{p.Features}", $"{rel}/{p.Labels}", p.Rows) { Targets = p.Targets is null ? null : $"{rel}/{p.Targets}" }));
         }
 
         var merged = first with

@@ -13,12 +13,15 @@ internal static class CacheWriter
 {
     public const string FeaturesFile = "features.npy";
     public const string LabelsFile = "labels.npy";
+    public const string TargetsFile = "targets.npy";
 
     public static CacheManifest Finish(string dir, PartialStore store, SplitPlan plan, IReadOnlyList<string> classes, Backbone backbone, FeatureDtype dtype, string? selection)
     {
         var split = plan.Split;
-        string listing = Sha256.OfText(string.Join('\n', split.Items.Select(i => $"{i.Label}\t{i.RelativePath}")));
+        bool multiLabel = split.Items.Any(i => i.Tags is not null);
+        string listing = Sha256.OfText(string.Join('\n', split.Items.Select(i => $"{Listed(i)}\t{i.RelativePath}")));
         var items = new List<CacheItem>();
+        var tags = new List<IReadOnlyList<int>>();
         var skipped = new List<SkippedItem>();
         var keep = new List<int>();
         for (int r = 0; r < store.Rows.Length; r++)
@@ -30,6 +33,7 @@ internal static class CacheWriter
             {
                 items.Add(new CacheItem(item.RelativePath, item.Label, state.Bytes, state.Sha256) { View = planned.View, Kind = planned.Kind });
                 keep.Add(r);
+                tags.Add(item.Tags ?? [item.Label]);
             }
             else if (planned.Kind is null)
             {
@@ -66,6 +70,25 @@ internal static class CacheWriter
             }
         });
 
+        if (multiLabel)
+        {
+            // (rows, classes) uint8 multi-hot, the rows in features.npy's order.
+            WriteNpy(Path.Combine(dir, TargetsFile), "|u1", [items.Count, classes.Count], stream =>
+            {
+                var row = new byte[classes.Count];
+                foreach (var t in tags)
+                {
+                    Array.Clear(row);
+                    foreach (int c in t)
+                    {
+                        row[c] = 1;
+                    }
+
+                    stream.Write(row);
+                }
+            });
+        }
+
         var manifest = new CacheManifest
         {
             Split = split.Name,
@@ -74,7 +97,8 @@ internal static class CacheWriter
             Preprocessing = backbone.Preprocessing,
             Features = new FeatureInfo { Shape = backbone.FeatureShape, Dtype = dtype },
             Classes = classes,
-            Parts = [new CachePart(FeaturesFile, LabelsFile, items.Count)],
+            Parts = [new CachePart(FeaturesFile, LabelsFile, items.Count) { Targets = multiLabel ? TargetsFile : null }],
+            MultiLabel = multiLabel ? true : null,
             Items = items,
             Skipped = skipped,
             Augmentation = plan.Augmentation,
@@ -86,6 +110,10 @@ internal static class CacheWriter
         AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, JsonFormats.Indented));
         return manifest;
     }
+
+    /// <summary>An item as the listing hashes it: its label, or every label of a multi-label item (so the listing of a single-label split is unchanged).</summary>
+    private static string Listed(Dataset.ImageItem item) =>
+        item.Tags is null ? item.Label.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Join('|', item.Tags);
 
     /// <summary>A full disk leaves no half file behind; the journal in .partial/ still holds every row.</summary>
     private static void WriteNpy(string path, string descr, long[] shape, Action<Stream> body) =>

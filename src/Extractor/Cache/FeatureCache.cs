@@ -44,6 +44,7 @@ internal sealed unsafe partial class FeatureCache : IDisposable
         try
         {
             cache.MapParts();
+            cache.ReadTargets();
         }
         catch
         {

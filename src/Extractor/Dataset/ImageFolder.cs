@@ -7,6 +7,12 @@ internal sealed record ImageItem(string RelativePath, int Label)
 {
     /// <summary>Why the entry cannot be read at all (a name that is not valid UTF-8, an unreadable folder): listed as skipped with this reason, never opened.</summary>
     public string? Problem { get; init; }
+
+    /// <summary>
+    /// Every label of a multi-label image (indexes into the classes, sorted; <see cref="Label"/> is the first);
+    /// null for a single-label dataset. Written beside the rows as the cache's multi-hot targets.
+    /// </summary>
+    public IReadOnlyList<int>? Tags { get; init; }
 }
 
 /// <summary>One split of a dataset (or the whole of a flat one), class-per-folder.</summary>

@@ -35,8 +35,13 @@ internal sealed class LabelFile
 
     /// <summary>Reads <paramref name="path"/> (.jsonl/.ndjson: JSON lines; otherwise CSV) against the images under <paramref name="dataRoot"/>.</summary>
     /// <exception cref="DataLayoutException">The file is missing, has no such column, or names fewer than two classes.</exception>
-    public static LabelFile Read(string path, string dataRoot, string? fileColumn = null, string? labelColumn = null)
+    /// <param name="separator">
+    /// Several labels per image: each label cell is split on it, blank parts dropped, and every item carries its
+    /// <see cref="ImageItem.Tags"/> (the vocabulary is the sorted union). Null: one label per image.
+    /// </param>
+    public static LabelFile Read(string path, string dataRoot, string? fileColumn = null, string? labelColumn = null, string? separator = null)
     {
+        CheckSeparator(path, separator);
         if (!File.Exists(path))
         {
             throw new DataLayoutException(path, "no such label file", "give the CSV or JSON lines file that lists each image and its label");
@@ -46,7 +51,7 @@ internal sealed class LabelFile
         var rows = jsonLines ? JsonRows(path, fileColumn, labelColumn) : CsvRows(path, fileColumn, labelColumn);
         var problems = new List<string>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-        var kept = new List<(string File, string Label)>();
+        var kept = new List<(string File, string[] Labels)>();
         foreach (var (line, file, label) in rows)
         {
             string where = $"{path}:{line}";
@@ -54,7 +59,7 @@ internal sealed class LabelFile
             {
                 problems.Add($"{where}: no file name; row left out");
             }
-            else if (string.IsNullOrWhiteSpace(label))
+            else if (Split(label, separator) is not { Length: > 0 } parts)
             {
                 problems.Add($"{where}: '{file}' has no label; row left out");
             }
@@ -69,19 +74,48 @@ internal sealed class LabelFile
             else
             {
                 seen[relative] = line;
-                kept.Add((relative, label.Trim()));
+                kept.Add((relative, parts));
             }
         }
 
-        var classes = kept.Select(k => k.Label).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var classes = kept.SelectMany(k => k.Labels).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (classes.Count < 2)
         {
             throw new DataLayoutException(path, $"names {classes.Count} class{(classes.Count == 1 ? "" : "es")} over {kept.Count} usable rows; a classifier needs at least two",
                 "check the label column (--label-column) and that the files exist under the data folder");
         }
 
-        var items = kept.Select(k => new ImageItem(k.File, classes.IndexOf(k.Label))).ToList();
+        var items = kept.Select(k => separator is null ? new ImageItem(k.File, classes.IndexOf(k.Labels[0]))
+            : MultiLabelItem(k.File, k.Labels.Select(l => classes.IndexOf(l)))).ToList();
         return new LabelFile(classes, items, problems);
+    }
+
+    /// <summary>A multi-label item: its label indexes sorted, <see cref="ImageItem.Label"/> the first of them (what fold assignment and listings read).</summary>
+    private static ImageItem MultiLabelItem(string file, IEnumerable<int> labels)
+    {
+        var tags = labels.Distinct().Order().ToArray();
+        return new ImageItem(file, tags[0]) { Tags = tags };
+    }
+
+    /// <summary>The cell's labels: the whole trimmed cell without a separator; with one, its non-blank parts, trimmed. Empty: no label.</summary>
+    private static string[] Split(string? cell, string? separator) =>
+        string.IsNullOrWhiteSpace(cell) ? []
+        : separator is null ? [cell.Trim()]
+        : cell.Split(separator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>A separator must be non-blank, and in a CSV it cannot be the comma that separates the cells.</summary>
+    private static void CheckSeparator(string path, string? separator)
+    {
+        if (separator is null)
+        {
+            return;
+        }
+
+        bool jsonLines = Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson";
+        if (separator.Trim().Length == 0 || (!jsonLines && separator.Contains(',', StringComparison.Ordinal)) || separator.Contains('"', StringComparison.Ordinal))
+        {
+            throw new InvalidSettingException("label-separator", separator, "a character (or string) that splits a label cell into labels, such as '|' or ';' (not blank, not a comma or a quote in a CSV)");
+        }
     }
 
     /// <summary>

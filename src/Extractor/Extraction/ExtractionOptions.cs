@@ -59,4 +59,10 @@ public sealed record ExtractionOptions
 
     /// <summary>The label file's column of labels (default: label).</summary>
     public string? LabelColumn { get; init; }
+
+    /// <summary>
+    /// Several labels per image: the label cell is split on this (blank parts dropped) and the cache records
+    /// multi-hot targets beside its rows (<c>targets.npy</c>); null: one label per image. Needs <see cref="Labels"/>.
+    /// </summary>
+    public string? LabelSeparator { get; init; }
 }

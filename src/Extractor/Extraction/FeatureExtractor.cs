@@ -26,7 +26,7 @@ internal static class FeatureExtractor
     /// <summary>The dataset a label file describes; each row left out is one line of progress info.</summary>
     private static ImageFolder FromLabelFile(ExtractionOptions options, string labelFile, IExtractionProgress progress)
     {
-        var labels = LabelFile.Read(labelFile, options.Data, options.FileColumn, options.LabelColumn);
+        var labels = LabelFile.Read(labelFile, options.Data, options.FileColumn, options.LabelColumn, options.LabelSeparator);
         foreach (string problem in labels.Problems)
         {
             progress.Info(problem);
@@ -104,6 +104,12 @@ internal static class FeatureExtractor
         {
             // 0 or less would skip every image as a decompression bomb.
             Throw.InvalidSetting("max-pixels", options.MaxPixels, $"at least 1 (the default is {ExtractionOptions.DefaultMaxPixels:N0})");
+        }
+
+        if (options.LabelSeparator is { } separator && options.Labels is null)
+        {
+            // Class folders hold one label per image: a separator has no label cell to split.
+            Throw.InvalidSetting("label-separator", separator, "used with a label file (labels): class folders give one label per image");
         }
     }
 

@@ -11,7 +11,7 @@ namespace Pipeline.Head.Composition;
 /// Backbone + preprocessing + head as one ONNX graph: input <c>image</c> (N, H, W, 3) uint8 RGB at
 /// the backbone's size (resize first, as the tool does), output <c>probabilities</c> (N, classes)
 /// float32; class names in the metadata (<c>classes</c>, a JSON array). The backbone half comes from
-/// <see cref="BackboneGraph"/>; this adds the head's standardisation, dense layers and softmax.
+/// <see cref="BackboneGraph"/>; this adds the head's standardisation, dense layers and softmax (a multi-label head: sigmoid, thresholds in the metadata).
 /// </summary>
 internal static class ClassifierExport
 {
@@ -31,7 +31,7 @@ internal static class ClassifierExport
         var nodes = new List<NodeProto>(g.Node);
         var inits = g.Initializer;
 
-        // features (N, F…) → flatten (N, F) → standardise → Linear/ReLU layers → softmax (N, classes).
+        // features (N, F…) → flatten (N, F) → standardise → Linear/ReLU layers → softmax (N, classes), or sigmoid (N, labels) for a multi-label head.
         string x = OnnxBuilder.Node(nodes, "Flatten", [backbone.FeatureTensor], "pipeline_features", ("axis", 1L));
         var (mean, invStd) = head.Model.Standardization();
         inits.Add(OnnxBuilder.FloatTensor("pipeline_feature_mean", mean, [mean.Length]));
@@ -51,14 +51,22 @@ internal static class ClassifierExport
             }
         }
 
-        if (m.Temperature != 1)
+        if (m.MultiLabel == true)
+        {
+            // Multi-label: one independent probability per label, sigmoid(logits) (N, labels); no temperature.
+            OnnxBuilder.Node(nodes, "Sigmoid", [x], OutputName);
+        }
+        else if (m.Temperature != 1)
         {
             // Temperature scaling: logits (N, classes) / T, the head's calibration fitted on held-out predictions.
             inits.Add(OnnxBuilder.FloatTensor("pipeline_temperature", [(float)m.Temperature], [1]));
             x = OnnxBuilder.Node(nodes, "Div", [x, "pipeline_temperature"], "pipeline_calibrated");
         }
 
-        OnnxBuilder.Node(nodes, "Softmax", [x], OutputName, ("axis", 1L));
+        if (m.MultiLabel != true)
+        {
+            OnnxBuilder.Node(nodes, "Softmax", [x], OutputName, ("axis", 1L));
+        }
 
         var p = backbone.Preprocessing;
         g.Node.Clear();
@@ -83,6 +91,13 @@ internal static class ClassifierExport
         if (m.Temperature != 1)
         {
             OnnxBuilder.Meta(model, "temperature", m.Temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (m.MultiLabel == true)
+        {
+            // Label c is predicted where probabilities[:, c] >= thresholds[c].
+            OnnxBuilder.Meta(model, "multiLabel", "true");
+            OnnxBuilder.Meta(model, "thresholds", JsonSerializer.Serialize(m.Thresholds));
         }
 
         if (m.Backbone.Synthetic)

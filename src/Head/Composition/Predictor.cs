@@ -11,6 +11,12 @@ public sealed record Prediction(string File, IReadOnlyList<(string Class, double
 
     /// <summary>Its probability; 0 when the image was skipped.</summary>
     public double Probability => Top.Count > 0 ? Top[0].Probability : 0;
+
+    /// <summary>
+    /// A multi-label head's answer: every label whose probability reaches its threshold, in label order (possibly
+    /// none); empty for a single-label head (whose answer is <see cref="Label"/>) and for a skipped image.
+    /// </summary>
+    public IReadOnlyList<string> Labels { get; init; } = [];
 }
 
 /// <summary>New images → the head's backbone and preprocessing (<see cref="HeadBackbone"/>) → the head → class probabilities.</summary>
@@ -89,6 +95,7 @@ internal sealed class Predictor : IDisposable
     public void Predict(IReadOnlyList<string> files, int top, Action<Prediction> each, int batch = 32, bool ttaFlip = false, IReadOnlyList<byte[]>? encoded = null)
     {
         var classes = _head.Manifest.Classes;
+        var thresholds = _head.Manifest.MultiLabel == true ? _head.Manifest.Thresholds : null;
         int k = classes.Count;
         Stream(files, batch, ttaFlip, encoded, (start, count, probs, skipped) =>
         {
@@ -97,7 +104,10 @@ internal sealed class Predictor : IDisposable
                 var p = probs.Slice(i * k, k).ToArray();
                 each(skipped[i] is { } reason
                     ? new Prediction(files[start + i], [], reason)
-                    : new Prediction(files[start + i], Enumerable.Range(0, k).OrderByDescending(c => p[c]).Take(top).Select(c => (classes[c], (double)p[c])).ToList(), null));
+                    : new Prediction(files[start + i], Enumerable.Range(0, k).OrderByDescending(c => p[c]).Take(top).Select(c => (classes[c], (double)p[c])).ToList(), null)
+                    {
+                        Labels = thresholds is null ? [] : Enumerable.Range(0, k).Where(c => p[c] >= thresholds[c]).Select(c => classes[c]).ToList(),
+                    });
             }
         });
     }

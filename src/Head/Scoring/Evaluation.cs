@@ -20,11 +20,18 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
     /// <summary>How well the probabilities match the accuracy, before and after the head's temperature; null where not measured.</summary>
     public CalibrationReport? Calibration { get; init; }
 
+    /// <summary>
+    /// A multi-label head's scores (per-label precision/recall/F1 at its thresholds, micro/macro F1, mAP); null for a
+    /// single-label head. Then <see cref="Accuracy"/> is the subset accuracy, <see cref="Loss"/> the mean binary
+    /// cross-entropy, <see cref="PerClass"/> the per-label metrics and <see cref="Confusion"/> empty.
+    /// </summary>
+    public MultiLabelEvaluation? MultiLabel { get; init; }
+
     /// <summary>The mean of the per-class recalls over the classes present: accuracy as if every class had as many images.</summary>
     public double BalancedAccuracy => PerClass.Any(c => c.Support > 0) ? PerClass.Where(c => c.Support > 0).Average(c => c.Recall) : 0;
 
     /// <summary>Images classified correctly.</summary>
-    public int Correct => Enumerable.Range(0, Confusion.Count).Sum(i => Confusion[i][i]);
+    public int Correct => MultiLabel?.ExactMatches ?? Enumerable.Range(0, Confusion.Count).Sum(i => Confusion[i][i]);
 
     /// <summary>95 % Wilson interval of the accuracy, lower bound.</summary>
     public double AccuracyLow => Wilson.Interval(Correct, Images).Low;
@@ -50,6 +57,13 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         head.CheckCompatible(cache.Manifest, cache.Directory);
         var clean = HeadTrainer.CleanRows(cache);
         var mirrors = ttaFlip ? MirrorRows(cache, clean) : null;
+        if (head.Manifest.MultiLabel == true)
+        {
+            var mirrored = mirrors is null ? null : Rows(cache, mirrors);
+            return MultiLabelScoring.Run(head, cache, clean, mirrored, batch,
+                new EvaluationContext(headName, cache.Directory, cache.Manifest.Source, cache.Manifest.Backbone.Describe(), cache.Manifest.Preprocessing.Describe()));
+        }
+
         int k = head.Manifest.Classes.Count;
         var confusion = Enumerable.Range(0, k).Select(_ => new int[k]).ToArray();
         double loss = 0, lossBefore = 0;

@@ -26,25 +26,34 @@ internal static class EvaluationReport
         html.Append(inv, $"<p id=\"accuracy\" data-images=\"{e.Images}\" data-correct=\"{e.Correct}\" data-accuracy=\"{e.Accuracy:R}\">Accuracy <b>{e.Accuracy:P2}</b> on {e.Images} images ({e.Correct} correct); 95 % Wilson interval {e.AccuracyLow:P2} to {e.AccuracyHigh:P2}; log-loss {e.Loss:F4}.</p>\n");
         html.Append(inv, $"<p>Backbone {Encode(context.Backbone)}; preprocessing {Encode(context.Preprocessing)}.</p>\n");
 
-        html.Append("<h2>Confusion matrix</h2>\n<table id=\"confusion\"><tr><th>true \\ predicted</th>");
-        foreach (var c in e.PerClass)
+        if (e.MultiLabel is { } multi)
         {
-            html.Append(inv, $"<th>{Encode(c.Class)}</th>");
+            MultiLabelTable(html, multi);   // no confusion matrix: an image may have several labels
         }
-
-        html.Append("</tr>\n");
-        for (int t = 0; t < e.Confusion.Count; t++)
+        else
         {
-            html.Append(inv, $"<tr><th>{Encode(e.PerClass[t].Class)}</th>");
-            for (int p = 0; p < e.Confusion[t].Count; p++)
+            html.Append("<h2>Confusion matrix</h2>\n<table id=\"confusion\"><tr><th>true \\ predicted</th>");
+            foreach (var c in e.PerClass)
             {
-                html.Append(inv, $"<td{(t == p ? " class=\"diagonal\"" : "")} data-true=\"{Encode(e.PerClass[t].Class)}\" data-predicted=\"{Encode(e.PerClass[p].Class)}\">{e.Confusion[t][p]}</td>");
+                html.Append(inv, $"<th>{Encode(c.Class)}</th>");
             }
 
             html.Append("</tr>\n");
+            for (int t = 0; t < e.Confusion.Count; t++)
+            {
+                html.Append(inv, $"<tr><th>{Encode(e.PerClass[t].Class)}</th>");
+                for (int p = 0; p < e.Confusion[t].Count; p++)
+                {
+                    html.Append(inv, $"<td{(t == p ? " class=\"diagonal\"" : "")} data-true=\"{Encode(e.PerClass[t].Class)}\" data-predicted=\"{Encode(e.PerClass[p].Class)}\">{e.Confusion[t][p]}</td>");
+                }
+
+                html.Append("</tr>\n");
+            }
+
+            html.Append("</table>\n");
         }
 
-        html.Append("</table>\n<h2>Per class</h2>\n<table id=\"per-class\"><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n");
+        html.Append("<h2>Per class</h2>\n<table id=\"per-class\"><tr><th>class</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr>\n");
         foreach (var c in e.PerClass)
         {
             html.Append(inv, $"<tr data-class=\"{Encode(c.Class)}\" data-support=\"{c.Support}\"><td>{Encode(c.Class)}</td><td>{c.Precision:P2}</td><td>{c.Recall:P2}</td><td>{c.F1:F4}</td><td>{c.Support}</td></tr>\n");
@@ -72,6 +81,20 @@ internal static class EvaluationReport
     /// The reliability diagram as inline SVG: per confidence bin, a bar at the bin's accuracy after temperature
     /// scaling and a dot at its accuracy before; a calibrated head's bars reach the diagonal.
     /// </summary>
+    /// <summary>A multi-label head: each label's threshold and average precision, then micro/macro F1, mAP and subset accuracy.</summary>
+    private static void MultiLabelTable(StringBuilder html, MultiLabelEvaluation m)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        html.Append(inv, $"<h2>Multi-label</h2>\n<p id=\"multi-label\" data-micro-f1=\"{m.MicroF1:R}\" data-macro-f1=\"{m.MacroF1:R}\" data-map=\"{m.MeanAveragePrecision:R}\">micro-F1 <b>{m.MicroF1:F4}</b>, macro-F1 <b>{m.MacroF1:F4}</b>, mAP <b>{m.MeanAveragePrecision:F4}</b>; subset accuracy {m.SubsetAccuracy:P2} (the accuracy above).</p>\n");
+        html.Append("<table id=\"labels\"><tr><th>label</th><th>threshold</th><th>average precision</th></tr>\n");
+        for (int c = 0; c < m.PerLabel.Count; c++)
+        {
+            html.Append(inv, $"<tr data-label=\"{Encode(m.PerLabel[c].Class)}\"><td>{Encode(m.PerLabel[c].Class)}</td><td>{m.Thresholds[c]:F3}</td><td>{m.AveragePrecision[c]:F4}</td></tr>\n");
+        }
+
+        html.Append("</table>\n");
+    }
+
     private static void ReliabilityDiagram(StringBuilder html, CalibrationReport c)
     {
         var inv = CultureInfo.InvariantCulture;

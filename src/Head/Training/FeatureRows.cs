@@ -18,7 +18,7 @@ internal sealed class FeatureRows : IDisposable
     public static long MaxResidentBytes { get; } = Math.Min(4L << 30, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4);
 
     private readonly Tensor? _features;   // (N, F) float32 on the device, or null when streaming
-    private readonly Tensor? _labels;     // (N,) int64 on the device
+    private readonly Tensor? _labels;     // (N,) int64 on the device; multi-label: (N, classes) float32 multi-hot
     private readonly FeatureBatches _streamed;
     private readonly Device _device;
 
@@ -33,7 +33,9 @@ internal sealed class FeatureRows : IDisposable
             source.ReadRows(Enumerable.Range(0, n).ToArray(), all);
             using var scope = torch.NewDisposeScope();
             _features = tensor(all, [n, f], ScalarType.Float32).to(device).DetachFromDisposeScope();
-            _labels = tensor(source.Labels.Select(l => (long)l).ToArray(), [n], ScalarType.Int64).to(device).DetachFromDisposeScope();
+            _labels = source.MultiLabel
+                ? tensor(source.Targets.Select(t => (float)t).ToArray(), [n, source.ClassCount], ScalarType.Float32).to(device).DetachFromDisposeScope()
+                : tensor(source.Labels.Select(l => (long)l).ToArray(), [n], ScalarType.Int64).to(device).DetachFromDisposeScope();
         }
 
         Batch = batch;

@@ -52,6 +52,24 @@ internal sealed class FeatureSource
 
         Labels = parts.SelectMany(p => p.Labels).ToArray();
         Items = parts.SelectMany(p => p.Manifest.Items).ToArray();
+        MultiLabel = parts[0].MultiLabel;
+        Targets = MultiLabel ? parts.SelectMany(p => p.Targets).ToArray() : [];
+    }
+
+    /// <summary>True for multi-label caches: <see cref="Targets"/> holds each row's multi-hot labels, and the head's outputs are sigmoids.</summary>
+    public bool MultiLabel { get; }
+
+    /// <summary>Multi-hot targets of every global row (rows, classes) uint8; empty when single-label.</summary>
+    public byte[] Targets { get; }
+
+    /// <summary>Row <paramref name="row"/>'s targets as floats (classes): 1 where the image has the label.</summary>
+    public void ReadTargets(int row, Span<float> destination)
+    {
+        int k = ClassCount;
+        for (int c = 0; c < k; c++)
+        {
+            destination[c] = Targets[(row * k) + c];
+        }
     }
 
     /// <summary>True when part 1, the validation cache, is there.</summary>

@@ -20,6 +20,7 @@ internal sealed class FoldRun : IDisposable
     private readonly nn.Module<Tensor, Tensor, Tensor> _rowLosses;
     private readonly Tensor? _classWeights;   // (classes) float32 on the device, or null: every class weighs 1
     private readonly int _classes;
+    private readonly bool _multiLabel;
     private readonly List<EpochRecord> _history = [];
     private Dictionary<string, Tensor>? _best;
     private double _bestLoss = double.PositiveInfinity;
@@ -48,8 +49,10 @@ internal sealed class FoldRun : IDisposable
             _classWeights = tensor(weights).to(device).DetachFromDisposeScope();
         }
 
-        _loss = nn.CrossEntropyLoss(weight: _classWeights);
-        _rowLosses = nn.CrossEntropyLoss(weight: _classWeights, reduction: nn.Reduction.None);
+        // Multi-label: one sigmoid per label, binary cross-entropy on the logits (Keras's sigmoid + binary_crossentropy).
+        _multiLabel = source.MultiLabel;
+        _loss = _multiLabel ? nn.BCEWithLogitsLoss() : nn.CrossEntropyLoss(weight: _classWeights);
+        _rowLosses = _multiLabel ? nn.BCEWithLogitsLoss(reduction: nn.Reduction.None) : nn.CrossEntropyLoss(weight: _classWeights, reduction: nn.Reduction.None);
         _optimizer = FusedAdam.Supports(device)
             ? new FusedAdam(Model.parameters(), options.LearningRate, weightDecay: options.WeightDecay)
             : new StableAdam(Model.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
@@ -167,7 +170,8 @@ internal sealed class FoldRun : IDisposable
             }
             else
             {
-                var rows = _rowLosses.forward(logits, y);   // (n) w[y]·−log p[y]: a weighted mean divides by Σ w[y]
+                // (n) w[y]·−log p[y]: a weighted mean divides by Σ w[y]; multi-label: (n, classes) → each row's mean BCE
+                var rows = _multiLabel ? _rowLosses.forward(logits, y).mean([1]) : _rowLosses.forward(logits, y);
                 lossSum += rows.sum().item<float>();
                 squares += rows.mul(rows).sum().item<float>();
                 weightSum += _classWeights is null ? x.shape[0] : _classWeights.index_select(0, y).sum().item<float>();
@@ -176,7 +180,10 @@ internal sealed class FoldRun : IDisposable
                 written += cpu.LongLength;
             }
 
-            correct += logits.argmax(1).eq(y).sum().item<long>();
+            // Multi-label: exact matches (subset accuracy) at 0.5, every label right.
+            correct += _multiLabel
+                ? logits.gt(torch.zeros_like(logits)).eq(y.gt(torch.zeros_like(y))).all(1).sum().item<long>()
+                : logits.argmax(1).eq(y).sum().item<long>();
         }
 
         if (!train)

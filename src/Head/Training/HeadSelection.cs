@@ -71,6 +71,11 @@ internal static class HeadSelection
     private static (string Class, int Count) SmallestClass(FeatureCache train, FeatureCache? validation, IReadOnlyList<string> exclude)
     {
         var source = FeatureSource.Of(train, validation, exclude);
+        if (source.MultiLabel)
+        {
+            return ("the multi-label images", HeadTrainer.Images(source).Length);   // dealt into folds as one group
+        }
+
         var counts = new int[source.ClassCount];
         foreach (var image in HeadTrainer.Images(source))
         {

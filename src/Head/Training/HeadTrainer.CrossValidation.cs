@@ -37,6 +37,9 @@ public sealed record CrossValidation(int Folds, int BestEpoch, double Loss, doub
 
     /// <summary>The same after temperature scaling (fitted on these same predictions, so an optimistic figure).</summary>
     public double CalibrationErrorAfter { get; init; }
+
+    /// <summary>A multi-label head's per-label thresholds, chosen on the out-of-fold probabilities (head.json keeps them); null when single-label.</summary>
+    internal IReadOnlyList<double>? Thresholds { get; init; }
 }
 
 internal static partial class HeadTrainer
@@ -101,7 +104,10 @@ internal static partial class HeadTrainer
 
             var oofLogits = outOfFold.SelectMany(l => l).ToArray();
             var oofLabels = runs.SelectMany(r => r.HeldOut!.Select(row => source.Labels[row])).ToArray();
-            double temperature = Temperature(options, oofLogits, oofLabels, source.ClassCount);
+            var oofRows = runs.SelectMany(r => r.HeldOut!).ToArray();
+            // Multi-label: thresholds instead of a temperature (temperature scaling is a softmax's calibration).
+            var thresholds = source.MultiLabel ? MultiLabelThresholds.Choose(source, oofRows, oofLogits) : null;
+            double temperature = source.MultiLabel ? 1 : Temperature(options, oofLogits, oofLabels, source.ClassCount);
 
             double flops = runs.Sum(r => r.Flops);
             var losses = runs.Select(r => r.History[best].ValLoss!.Value).ToArray();
@@ -122,8 +128,9 @@ internal static partial class HeadTrainer
                 EpochsRun = meanLoss.Count,
                 Flops = flops,
                 Temperature = temperature,
-                CalibrationErrorBefore = CalibrationError(oofLogits, oofLabels, source.ClassCount, 1),
-                CalibrationErrorAfter = CalibrationError(oofLogits, oofLabels, source.ClassCount, temperature),
+                CalibrationErrorBefore = source.MultiLabel ? 0 : CalibrationError(oofLogits, oofLabels, source.ClassCount, 1),
+                CalibrationErrorAfter = source.MultiLabel ? 0 : CalibrationError(oofLogits, oofLabels, source.ClassCount, temperature),
+                Thresholds = thresholds,
             };
         }
         finally
@@ -154,6 +161,7 @@ internal static partial class HeadTrainer
             TrainImages = images.Length,
             CrossValidation = cv,
             Temperature = cv?.Temperature ?? 1,
+            Thresholds = source.MultiLabel ? cv?.Thresholds ?? MultiLabelThresholds.Default(source.ClassCount) : null,
         };
     }
 
@@ -170,7 +178,8 @@ internal static partial class HeadTrainer
     {
         var foldOf = new int[images.Length];
         var rng = new Random(seed);
-        foreach (var group in Enumerable.Range(0, images.Length).GroupBy(i => source.Labels[images[i][0]]))
+        // Multi-label images are dealt at random as one group: a label set is no class to stratify by.
+        foreach (var group in Enumerable.Range(0, images.Length).GroupBy(i => source.MultiLabel ? 0 : source.Labels[images[i][0]]))
         {
             var order = group.ToArray();
             rng.Shuffle(order);

@@ -22,14 +22,36 @@ internal static partial class HeadTrainer
         CheckClassWeights(train.Classes, options);
         var fit = Fit(source, views, valRows, options, log);
         // Calibrated on the validation split the epoch was chosen on (Guo et al. fit T on the validation set too).
-        double temperature = valRows is null ? 1 : Temperature(options, Logits(fit.Model, source, valRows), valRows.Select(r => source.Labels[r]).ToArray(), source.ClassCount);
+        double temperature = valRows is null || source.MultiLabel ? 1 : Temperature(options, Logits(fit.Model, source, valRows), valRows.Select(r => source.Labels[r]).ToArray(), source.ClassCount);
+        // Multi-label: each label's threshold chosen on the validation split's probabilities (0.5 without one).
+        var thresholds = !source.MultiLabel ? null : valRows is null ? MultiLabelThresholds.Default(source.ClassCount) : MultiLabelThresholds.Choose(source, valRows, Logits(fit.Model, source, valRows));
         return new TrainedHead(fit.Model, train.Manifest, options, fit.History, fit.BestEpoch, total.Elapsed.TotalSeconds)
         {
             Temperature = temperature,
+            Thresholds = thresholds,
             TrainFlops = fit.Flops,
             ViewsPerEpoch = options.AllViews ? views.Max(v => v.Length) : 1,
             ViewsCached = views.Max(v => v.Length),
         };
+    }
+
+    /// <summary>
+    /// What a multi-label head cannot take, refused rather than ignored: class weights (a label set has no one
+    /// class to weigh) and the convex probe (a softmax regression). Temperature scaling is skipped instead: the
+    /// per-label thresholds are the decision rule.
+    /// </summary>
+    private static void CheckMultiLabel(HeadOptions options)
+    {
+        if (options.BalancedClassWeights || options.ClassWeights is { Count: > 0 })
+        {
+            throw new InvalidSettingException("class-weight", options.BalancedClassWeights ? "balanced" : string.Join(",", options.ClassWeights!.Keys),
+                "for a multi-label cache: its loss is one binary cross-entropy per label; leave class weights out");
+        }
+
+        if (options.ConvexProbe || options.Solver == HeadSolver.Lbfgs)
+        {
+            throw new InvalidSettingException("convex-probe", "on", "for a multi-label cache: the probe is a softmax (multinomial) regression; leave it off");
+        }
     }
 
     /// <summary>A fitted model, its per-epoch record, the epoch whose weights it holds, and the work it took (floating-point operations).</summary>
@@ -121,9 +143,20 @@ internal static partial class HeadTrainer
     private static void Validate(FeatureCache train, FeatureCache? validation, HeadOptions options)
     {
         options.Validate();
+        if (train.MultiLabel)
+        {
+            CheckMultiLabel(options);
+        }
+
         if (validation is null)
         {
             return;
+        }
+
+        if (validation.MultiLabel != train.MultiLabel)
+        {
+            throw new CacheException(validation.Directory, $"is {(validation.MultiLabel ? "multi-label" : "single-label")} but the training cache '{train.Directory}' is {(train.MultiLabel ? "multi-label" : "single-label")}",
+                "extract every split from one label file with the same --label-separator");
         }
 
         if (validation.Manifest.Space.Mismatch(train.Manifest.Space, FeatureAspects.Head) is { } difference)
