@@ -27,8 +27,8 @@ internal sealed partial class Backbone
                 : "name the resnet18 preset or the path of an existing .onnx file");
         }
 
-        byte[] original = File.ReadAllBytes(file);
-        ModelProto model = OnnxGraph.Parse(original, file);
+        using var fileHash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        ModelProto model = OnnxGraph.Parse(file, fileHash);
         var externalFiles = ExternalData.Files(model, file);   // validates every location and extent
         var input = CheckInput(model, file);
         var meta = PipelineMetadata.Read(model, file);
@@ -54,7 +54,7 @@ internal sealed partial class Backbone
 
         var identity = new BackboneInfo
         {
-            Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = ExternalData.Sha256(original, externalFiles, file),
+            Name = preset?.Name ?? Path.GetFileNameWithoutExtension(file), File = Path.GetFileName(file), Sha256 = ExternalData.Sha256(fileHash, externalFiles, file),
             FeatureTensor = featureTensor, Synthetic = OnnxGraph.IsSynthetic(model),
             Precision = spec.Precision == Precision.Fp32 ? null : spec.Precision,
             Pool = pool is Pooling.Flatten ? null : pool,

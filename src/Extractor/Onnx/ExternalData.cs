@@ -29,15 +29,9 @@ internal static class ExternalData
     /// The identity of every byte the model reads: SHA-256 of the ONNX file alone when it has no external data (as it
     /// always was), else of the file followed by, for each external file in location order, its name, a NUL and its bytes.
     /// </summary>
-    public static string Sha256(byte[] modelBytes, IReadOnlyList<string> files, string modelFile)
+    /// <param name="hash">The hash with the ONNX file's bytes already in it (<see cref="OnnxGraph.Parse(string, IncrementalHash?)"/>).</param>
+    public static string Sha256(IncrementalHash hash, IReadOnlyList<string> files, string modelFile)
     {
-        if (files.Count == 0)
-        {
-            return Platform.Sha256.Hex(modelBytes);
-        }
-
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(modelBytes);
         string folder = Folder(modelFile);
         foreach (var file in files)
         {

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Google.Protobuf;
 using Onnx;
 using Pipeline.Extractor.Platform;
@@ -11,11 +12,31 @@ internal static class OnnxGraph
     public const string SyntheticKey = "synthetic";
     public const string BatchDim = "N";
 
-    public static ModelProto Parse(byte[] bytes, string file)
+    public static ModelProto Parse(byte[] bytes, string file) => Checked(() => ModelProto.Parser.ParseFrom(bytes), file);
+
+    /// <summary>
+    /// Parses <paramref name="file"/> as it streams in, adding its bytes to <paramref name="hash"/> when given: no array
+    /// of the whole file is made (the parsed message is the one copy of the weights in managed memory).
+    /// </summary>
+    public static ModelProto Parse(string file, IncrementalHash? hash = null)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        if (hash is null)
+        {
+            return Checked(() => ModelProto.Parser.ParseFrom(stream), file);
+        }
+
+        using var hashing = new HashingStream(stream, hash);
+        var model = Checked(() => ModelProto.Parser.ParseFrom(hashing), file);
+        hashing.Drain();
+        return model;
+    }
+
+    private static ModelProto Checked(Func<ModelProto> parse, string file)
     {
         try
         {
-            var model = ModelProto.Parser.ParseFrom(bytes);
+            var model = parse();
             if (model.Graph is null || model.Graph.Node.Count == 0)
             {
                 Throw.BadModel(file, "holds no graph");
@@ -241,9 +262,30 @@ internal static class OnnxGraph
             Throw.BadModel(file, "no such file");
         }
 
-        var model = Parse(File.ReadAllBytes(file), file);
+        var model = Parse(file);
         ExternalData.Inline(model, file);
         return model;
+    }
+
+    /// <summary>
+    /// Empties the values of every initializer of 64 KB or more (weights), keeping names, types and dims: for a message
+    /// whose weights ONNX Runtime already has. Small ones stay, since shape inference reads Reshape's shape tensors.
+    /// </summary>
+    public static void DropWeights(ModelProto model)
+    {
+        const int Large = 64 * 1024;
+        foreach (var t in model.Graph.Initializer)
+        {
+            if (t.RawData.Length >= Large)
+            {
+                t.RawData = ByteString.Empty;
+            }
+
+            if (t.FloatData.Count * sizeof(float) >= Large)
+            {
+                t.FloatData.Clear();
+            }
+        }
     }
 
     /// <summary>Reads a float initializer (e.g. the ResNet18 package's MeanImage) as a flat array.</summary>
