@@ -26,6 +26,7 @@ internal sealed class ExtractionPipeline
     private readonly int _batch;
     private readonly int _workers;
     private readonly long _maxPixels;
+    private readonly List<BatchBuffer> _spare = [];
     private long _readTicks, _decodeTicks, _preprocessTicks, _inferenceTicks, _writeTicks;
 
     public ExtractionPipeline(Backbone backbone, int batch, int workers, long maxPixels)
@@ -59,10 +60,12 @@ internal sealed class ExtractionPipeline
             return;
         }
 
+        // Buffers sized for this work (one photo's predict needs one slot, not a batch of 32), kept for the next call.
+        int slots = Math.Min(_batch, work.Count), ring = (int)Math.Min(Ring, ((long)work.Count + slots - 1) / slots);
         var free = Channel.CreateBounded<BatchBuffer>(Ring);
-        for (int i = 0; i < Ring; i++)
+        foreach (var buffer in TakeBuffers(ring, slots))
         {
-            free.Writer.TryWrite(new BatchBuffer(_batch, _backbone.InputLength, _backbone.FeatureLength));
+            free.Writer.TryWrite(buffer);
         }
 
         var jobs = Channel.CreateUnbounded<(BatchBuffer Buffer, int Slot)>(new UnboundedChannelOptions { SingleWriter = true });
@@ -134,6 +137,28 @@ internal sealed class ExtractionPipeline
             {
             }
         }
+
+        // Every buffer is back in the free channel once the run finished (a failed run's are dropped).
+        while (free.Reader.TryRead(out var buffer))
+        {
+            _spare.Add(buffer);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> buffers of at least <paramref name="slots"/> images: the last call's where they are big
+    /// enough (a stream of chunks reuses one ring, rather than 3 new batches of input per chunk for the GC to find).
+    /// </summary>
+    private List<BatchBuffer> TakeBuffers(int count, int slots)
+    {
+        var taken = _spare.Where(b => b.Capacity >= slots).Take(count).ToList();
+        _spare.Clear();
+        while (taken.Count < count)
+        {
+            taken.Add(new BatchBuffer(slots, _backbone.InputLength, _backbone.FeatureLength));
+        }
+
+        return taken;
     }
 
     private Task StartWorker(ChannelReader<(BatchBuffer Buffer, int Slot)> jobs, CancellationTokenSource failed) =>
@@ -216,6 +241,7 @@ internal sealed class ExtractionPipeline
 
     private sealed class BatchBuffer(int batch, int inputLength, int featureLength)
     {
+        public readonly int Capacity = batch;
         public readonly float[] Input = new float[(long)batch * inputLength];     // (B, 3, H, W) or (B, H, W, 3); the constructor checked it fits
         public readonly float[] Output = new float[(long)batch * featureLength];  // (B, features)
         public RowState[] States = [];
