@@ -89,7 +89,7 @@ internal static class CacheMerge
             Items = ordered.SelectMany(s => s.Manifest.Items).ToList(),
             Skipped = ordered.SelectMany(s => s.Manifest.Skipped).ToList(),
         };
-        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(merged, JsonFormats.Indented));
+        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), stream => JsonSerializer.Serialize(stream, merged, JsonFormats.Indented));
         return (first.Split, count, merged.Items.Count);
     }
 }

@@ -107,7 +107,7 @@ internal static class CacheWriter
             Selection = selection,
             Source = split.Root,
         };
-        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, JsonFormats.Indented));
+        AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), stream => JsonSerializer.Serialize(stream, manifest, JsonFormats.Indented));   // streamed: no whole-manifest array (about 50 MB at 160,000 items)
         return manifest;
     }
 

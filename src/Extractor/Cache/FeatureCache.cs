@@ -139,7 +139,8 @@ internal sealed unsafe partial class FeatureCache : IDisposable
         CacheManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<CacheManifest>(File.ReadAllBytes(path), JsonFormats.Indented);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            manifest = JsonSerializer.Deserialize<CacheManifest>(stream, JsonFormats.Indented);
         }
         catch (JsonException e)
         {

@@ -69,7 +69,7 @@ internal static class FeatureExtractor
         if (folder.HasSplits)
         {
             var root = new SplitRootManifest { Splits = folder.Splits.Select(s => s.Name).ToList(), Classes = folder.Classes };
-            AtomicFile.Write(Path.Combine(options.Out, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(root, JsonFormats.Indented));
+            AtomicFile.Write(Path.Combine(options.Out, FeatureCache.ManifestFile), stream => JsonSerializer.Serialize(stream, root, JsonFormats.Indented));
         }
 
         return new ExtractionReport(options.Out, backbone.Info, backbone.DeviceDescription, options.Batch, workers, reports);
