@@ -15,7 +15,18 @@ internal sealed class PartialStore : IDisposable
 {
     public const string FolderName = ".partial";
     private readonly FileStream _features;
+    /// <summary>
+    /// Test hook (tests' ResumeTests): with <c>PIPELINE_TEST_HALT_AFTER_COMMITS=n</c> in the environment the process says
+    /// so on stderr once its n-th batch is committed, then stops there for good, so a test kills it at a known point
+    /// instead of polling the journal. Unset (always, outside that test): no effect.
+    /// </summary>
+    internal const string HaltAfterCommitsVariable = "PIPELINE_TEST_HALT_AFTER_COMMITS";
+
+    private static readonly int HaltAfterCommits =
+        int.TryParse(Environment.GetEnvironmentVariable(HaltAfterCommitsVariable), System.Globalization.CultureInfo.InvariantCulture, out int n) ? n : 0;
+
     private readonly FileStream _journal;
+    private int _commits;
     private readonly int _length;
 
     private PartialStore(string folder, FileStream features, FileStream journal, int length, RowState?[] rows)
@@ -110,6 +121,13 @@ internal sealed class PartialStore : IDisposable
         foreach (var s in states)
         {
             Rows[s.Row] = s;
+        }
+
+        if (++_commits == HaltAfterCommits)
+        {
+            Console.Error.WriteLine($"halted after {_commits} committed batches ({HaltAfterCommitsVariable})");
+            Console.Error.Flush();
+            Thread.Sleep(Timeout.Infinite);
         }
     }
 

@@ -53,7 +53,7 @@ internal sealed class FoldRun : IDisposable
         _multiLabel = source.MultiLabel;
         _loss = _multiLabel ? nn.BCEWithLogitsLoss() : nn.CrossEntropyLoss(weight: _classWeights);
         _rowLosses = _multiLabel ? nn.BCEWithLogitsLoss(reduction: nn.Reduction.None) : nn.CrossEntropyLoss(weight: _classWeights, reduction: nn.Reduction.None);
-        _optimizer = FusedAdam.Supports(device)
+        _optimizer = FusedAdam.Supports(device) && !options.StableAdamOnCpu
             ? new FusedAdam(Model.parameters(), options.LearningRate, weightDecay: options.WeightDecay)
             : new StableAdam(Model.parameters(), options.LearningRate, weightDecay: options.WeightDecay);
         FlopsPerRow = 2.0 * Model.parameters().Where(p => p.dim() == 2).Sum(p => (double)p.numel());

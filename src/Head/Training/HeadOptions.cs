@@ -80,6 +80,12 @@ public sealed record HeadOptions
     public DeviceRequest Device { get; init; } = DeviceRequest.Auto;
 
     /// <summary>
+    /// Test hook: train with <see cref="StableAdam"/> on the CPU too, the optimizer the CUDA path runs (the CPU's is
+    /// <see cref="FusedAdam"/>), so that its GC-pressure test runs on a machine without a GPU. Not in the public surface.
+    /// </summary>
+    internal bool StableAdamOnCpu { get; init; }
+
+    /// <summary>
     /// Refuses a setting outside what training takes, naming it as the CLI's flag does. The one range check:
     /// the CLI parses the values and shows this message.
     /// </summary>

@@ -1,10 +1,11 @@
 using Pipeline.Extractor;
 using Pipeline.Extractor.Images;
 using Pipeline.Tests.Support;
+using Xunit.Abstractions;
 
 namespace Pipeline.Tests.Extractor.Images;
 
-public sealed class PreprocessorTests
+public sealed class PreprocessorTests(ITestOutputHelper output)
 {
     public static TheoryData<int, int, TensorLayout, ColorOrder, ResizeMode> Cases => new()
     {
@@ -63,36 +64,41 @@ public sealed class PreprocessorTests
     /// <summary>
     /// Resize + normalise of decoded pixels allocates nothing once the scratch has grown and the JIT is done with it.
     /// The runtime's one-time work for a method (on-stack replacement of a tier-0 loop, class initialisation met by
-    /// newly compiled tier-1 code) runs on the calling thread and may allocate there: once, on a fresh clone, five
-    /// calls after a single warm-up call allocated 5,064 bytes. So the warm-up runs the method until tiering is over
-    /// (64 calls, past the 30-call tier-up threshold; a pause past the runtime's 100 ms tier-up delay, for the
-    /// background compile; 8 more calls of the new code), and only then are five calls measured.
+    /// newly compiled tier-1 code) runs on the calling thread and may allocate there, once, at a moment its background
+    /// compiler chooses (tier-0 code may allocate in every call until then): on a fresh clone five calls after a single
+    /// warm-up call allocated 5,064 bytes. So no clock decides when the steady state starts: calls are measured five at
+    /// a time until 20 rounds in a row (100 calls) allocate nothing. Work done once can break a streak only once each;
+    /// an allocation in every call, or in one call of every hundred, never makes a streak, and the test fails after
+    /// 10,000 rounds (50,000 calls, far more than the runtime's tier-up takes: its delay is 100 ms, a call about 1 ms).
     /// </summary>
     [Fact]
     public void SteadyStatePreprocessingAllocatesNothing()
     {
+        const int Calls = 5, Streak = 20, MaxRounds = 10_000;
         var pre = new Preprocessor(BackbonePreset.ResNet18.Preprocessing);
         var image = BadImages.DecodeFull(TestPaths.Photo("train", "cat", 7));
         var slot = new float[pre.SlotLength];
         var scratch = new PreprocessScratch();
-        for (int i = 0; i < 64; i++)
+        pre.Run(image, slot, scratch);   // grows the scratch once
+
+        var allocated = new List<long>();
+        int quiet = 0;
+        while (quiet < Streak && allocated.Count < MaxRounds)
         {
-            pre.Run(image, slot, scratch);   // grows the scratch once; on-stack replacement and call counting run their course
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < Calls; i++)
+            {
+                pre.Run(image, slot, scratch);
+            }
+
+            allocated.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            quiet = allocated[^1] == 0 ? quiet + 1 : 0;
         }
 
-        Thread.Sleep(300);                   // background tier-1 compilation installs its code
-        for (int i = 0; i < 8; i++)
-        {
-            pre.Run(image, slot, scratch);
-        }
-
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++)
-        {
-            pre.Run(image, slot, scratch);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        var loud = allocated.Select((bytes, round) => (bytes, round)).Where(r => r.bytes != 0).ToList();
+        output.WriteLine($"{allocated.Count} rounds of {Calls} calls; {loud.Count} allocated ({loud.Sum(r => r.bytes)} B), the last in round {(loud.Count == 0 ? -1 : loud[^1].round)}");
+        Assert.True(quiet == Streak, $"no {Streak} allocation-free rounds of {Calls} calls in a row in {allocated.Count} rounds; "
+            + $"{loud.Count} rounds allocated, the last ones: {string.Join(", ", loud.TakeLast(5).Select(r => $"round {r.round}: {r.bytes} B"))}");
     }
 
     [Fact]
