@@ -53,6 +53,11 @@ internal static class TrainingOutput
                 ? string.Format(inv, "{0} over {1} images chose {2} epochs (of {9} run): held-out accuracy {3:P2} ± {4:P2}, loss {5:F4} ± {6:F4} (mean ± standard error); the folds and the refit on all {1} images took {7:F2} s at {10:F1} GFLOP/s; head saved to {8}",
                     cv.FoldsTrained == 1 ? $"one held-out 1/{cv.Folds} (stratified)" : $"{cv.Folds}-fold cross-validation", cv.Images, cv.BestEpoch, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, best.TrainSeconds, outDir, cv.EpochsRun, result.Gflops)
                 : $"best epoch {best.BestEpoch}: val acc {(best.HeldOutAccuracy is { } va ? va.ToString("P2", inv) : "n/a")}, trained in {best.TrainSeconds:F2} s; head saved to {outDir}");
+            if (best.CrossValidation is { MicroF1: null, FittedTemperature: not 1 } t)
+            {
+                Console.Out.WriteLine(string.Format(inv, "temperature: T = {0:F3} fitted on the out-of-fold logits lowers their log-loss by {1:F4}; {2}",
+                    t.FittedTemperature, t.TemperatureGain, t.Temperature == 1 ? $"less than its standard error ({t.LossStdErr.ToString("F4", inv)}), so the head keeps T = 1" : "more than its standard error, so the head applies it"));
+            }
         }
 
         return result;

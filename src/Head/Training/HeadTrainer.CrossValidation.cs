@@ -27,19 +27,23 @@ public sealed record CrossValidation(int Folds, int BestEpoch, double Loss, doub
     public double Flops { get; init; }
 
     /// <summary>
-    /// The temperature T fitted on the out-of-fold logits at <see cref="BestEpoch"/> (the head reports
-    /// softmax(logits / T)); 1 when calibration is off.
+    /// The temperature T the head applies (it reports softmax(logits / T)): <see cref="FittedTemperature"/> when
+    /// that lowers the out-of-fold log-loss by more than the held-out loss's standard error
+    /// (<see cref="LossStdErr"/>), else 1; 1 when calibration is off.
     /// </summary>
     public double Temperature { get; init; } = 1;
 
     /// <summary>
-    /// The fold epoch whose out-of-fold logits T was fitted on: the one whose fold heads took as many Adam steps as the
-    /// refit takes in <see cref="BestEpoch"/> epochs (about BestEpoch · K/(K−1), at most the epochs run). 0 in heads
-    /// written before it was recorded (their T was fitted at <see cref="BestEpoch"/>) and when nothing was fitted.
+    /// The T that minimises the out-of-fold log-loss at <see cref="BestEpoch"/> (fitted on the fold heads' logits;
+    /// the refit head is another model, so a gain inside the folds' noise is not carried over). 1 when calibration is
+    /// off, and in heads written before it was recorded (their <see cref="Temperature"/> is the fitted one).
     /// </summary>
-    public int TemperatureEpoch { get; init; }
+    public double FittedTemperature { get; init; } = 1;
 
-    /// <summary>Expected calibration error (15 bins) of the out-of-fold predictions at <see cref="TemperatureEpoch"/> before temperature scaling.</summary>
+    /// <summary>Out-of-fold log-loss at T = 1 minus at <see cref="FittedTemperature"/> (unweighted mean over the held-out images); 0 when not fitted.</summary>
+    public double TemperatureGain { get; init; }
+
+    /// <summary>Expected calibration error (15 bins) of the out-of-fold predictions before temperature scaling.</summary>
     public double CalibrationErrorBefore { get; init; }
 
     /// <summary>The same after temperature scaling (fitted on these same predictions, so an optimistic figure).</summary>
@@ -97,13 +101,10 @@ internal static partial class HeadTrainer
 
             var meanLoss = new List<double>();
             int best = 0;
-            double stepsRatio = RefitStepsRatio(images.Length, runs);
-            // Per fold, its held-out logits (rows, classes) of each epoch the best epoch or its refit-equivalent may still need.
-            var outOfFold = new Dictionary<int, float[][]>();
+            float[][] outOfFold = [];   // per fold, its held-out logits (rows, classes) at the best epoch so far
             for (int epoch = 1; epoch <= options.Epochs; epoch++)
             {
                 meanLoss.Add(runs.Average(r => r.RunEpoch(epoch).ValLoss!.Value));
-                outOfFold[epoch] = runs.Select(r => r.HeldOutLogits).ToArray();
                 if (meanLoss[^1] < meanLoss[best])
                 {
                     best = epoch - 1;
@@ -113,25 +114,18 @@ internal static partial class HeadTrainer
                     break;
                 }
 
-                foreach (int old in outOfFold.Keys.Where(e => e < best + 1).ToArray())
+                if (best == epoch - 1)
                 {
-                    outOfFold.Remove(old);
+                    outOfFold = runs.Select(r => r.HeldOutLogits).ToArray();
                 }
             }
 
-            // The refit trains on every image for the chosen epochs: stepsRatio more Adam steps than a fold head, so
-            // sharper logits. Its temperature is fitted on the fold heads' held-out logits after as many steps as the
-            // refit takes (the epoch that many steps reach, or the last one run), not at the chosen epoch: fitted there,
-            // T sharpened an already sharper head (issue 33: test ECE 1.43 % -> 1.86 % with T = 0.795).
-            int temperatureEpoch = Math.Min(RefitEquivalentEpoch(best + 1, stepsRatio), meanLoss.Count);
-            var oofLogits = outOfFold[best + 1].SelectMany(l => l).ToArray();
-            var refitLogits = outOfFold[temperatureEpoch].SelectMany(l => l).ToArray();
+            var oofLogits = outOfFold.SelectMany(l => l).ToArray();
             var oofLabels = runs.SelectMany(r => r.HeldOut!.Select(row => source.Labels[row])).ToArray();
             var oofRows = runs.SelectMany(r => r.HeldOut!).ToArray();
             // Multi-label: thresholds instead of a temperature (temperature scaling is a softmax's calibration).
             var thresholds = source.MultiLabel ? MultiLabelThresholds.Choose(source, oofRows, oofLogits) : null;
             double? microF1 = thresholds is null ? null : HeldOutMicroF1(source, oofRows, oofLogits, thresholds);
-            double temperature = source.MultiLabel ? 1 : Temperature(options, refitLogits, oofLabels, source.ClassCount);
 
             double flops = runs.Sum(r => r.Flops);
             var losses = runs.Select(r => r.History[best].ValLoss!.Value).ToArray();
@@ -146,15 +140,18 @@ internal static partial class HeadTrainer
                 accSe = Math.Sqrt(acc * (1 - acc) / n);
             }
 
+            var calibration = source.MultiLabel ? HeldOutCalibration.Off : HeldOutTemperature(options, oofLogits, oofLabels, source.ClassCount, lossSe);
+
             return new CrossValidation(folds, best + 1, loss, lossSe, acc, accSe, images.Length, clock.Elapsed.TotalSeconds)
             {
                 FoldsTrained = trained,
                 EpochsRun = meanLoss.Count,
                 Flops = flops,
-                Temperature = temperature,
-                TemperatureEpoch = source.MultiLabel ? 0 : temperatureEpoch,
-                CalibrationErrorBefore = source.MultiLabel ? 0 : CalibrationError(refitLogits, oofLabels, source.ClassCount, 1),
-                CalibrationErrorAfter = source.MultiLabel ? 0 : CalibrationError(refitLogits, oofLabels, source.ClassCount, temperature),
+                Temperature = calibration.Temperature,
+                FittedTemperature = calibration.Fitted,
+                TemperatureGain = calibration.Gain,
+                CalibrationErrorBefore = source.MultiLabel ? 0 : CalibrationError(oofLogits, oofLabels, source.ClassCount, 1),
+                CalibrationErrorAfter = source.MultiLabel ? 0 : CalibrationError(oofLogits, oofLabels, source.ClassCount, calibration.Fitted),
                 Thresholds = thresholds,
                 MicroF1 = microF1,
             };
@@ -204,16 +201,6 @@ internal static partial class HeadTrainer
 
         return Scoring.MultiLabelScoring.Score(source.Classes, p, truth, rows.Length, thresholds).MicroF1;
     }
-
-    /// <summary>
-    /// Adam steps of the refit over a fold head's per epoch: one view per image per epoch, so the ratio of the images
-    /// trained on (all of them, against the mean fold's K−1 of K).
-    /// </summary>
-    internal static double RefitStepsRatio(int images, IReadOnlyList<FoldRun> runs) =>
-        runs.Count == 0 ? 1 : images / Math.Max(runs.Average(r => (double)r.Views.Length), 1);
-
-    /// <summary>The fold epoch after which a fold head has taken as many steps as the refit after <paramref name="epochs"/>: ⌈epochs · ratio − 0.5⌉ (nearest), at least <paramref name="epochs"/>.</summary>
-    internal static int RefitEquivalentEpoch(int epochs, double stepsRatio) => Math.Max(epochs, (int)Math.Round(epochs * stepsRatio, MidpointRounding.AwayFromZero));
 
     /// <summary>Each image's rows, clean row first: training rows with their cached views, validation rows clean only.</summary>
     internal static int[][] Images(FeatureSource source)
