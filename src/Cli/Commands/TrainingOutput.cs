@@ -31,10 +31,11 @@ internal static class TrainingOutput
         using var best = report.Classifier;
         var rows = Rows(report.Scores);
         best.Save(outDir);
-        var result = new Result(outDir, best.BestEpoch, best.HeldOutAccuracy, best.HeldOutLoss, best.TrainSeconds, best.CrossValidation, grid.Count > 1 ? rows : null, best.TrainGflops);
+        // A sweep, or the convex probe beside the default: every candidate's score (one setting alone: none).
+        var result = new Result(outDir, best.BestEpoch, best.HeldOutAccuracy, best.HeldOutLoss, best.TrainSeconds, best.CrossValidation, rows.Count > 1 ? rows : null, best.TrainGflops);
         if (!quiet)
         {
-            if (grid.Count > 1)
+            if (rows.Count > 1)
             {
                 PrintSweep(rows);
             }
@@ -45,10 +46,18 @@ internal static class TrainingOutput
             }
 
             var inv = CultureInfo.InvariantCulture;
-            Console.Out.WriteLine(best.CrossValidation is { } cv
+            Console.Out.WriteLine(best.CrossValidation is { MicroF1: { } f1 } mcv
+                ? string.Format(inv, "{0} over {1} images chose {2} epochs (of {7} run): held-out micro-F1 {3:F4} at the per-label thresholds chosen on the same out-of-fold probabilities, loss {4:F4} ± {5:F4} (mean BCE per image ± standard error); the folds and the refit took {6:F2} s; head saved to {8}",
+                    mcv.FoldsTrained == 1 ? $"one held-out 1/{mcv.Folds} (iteratively stratified)" : $"{mcv.Folds}-fold cross-validation (iteratively stratified)", mcv.Images, mcv.BestEpoch, f1, mcv.Loss, mcv.LossStdErr, best.TrainSeconds, mcv.EpochsRun, outDir)
+                : best.CrossValidation is { } cv
                 ? string.Format(inv, "{0} over {1} images chose {2} epochs (of {9} run): held-out accuracy {3:P2} ± {4:P2}, loss {5:F4} ± {6:F4} (mean ± standard error); the folds and the refit on all {1} images took {7:F2} s at {10:F1} GFLOP/s; head saved to {8}",
                     cv.FoldsTrained == 1 ? $"one held-out 1/{cv.Folds} (stratified)" : $"{cv.Folds}-fold cross-validation", cv.Images, cv.BestEpoch, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, best.TrainSeconds, outDir, cv.EpochsRun, result.Gflops)
                 : $"best epoch {best.BestEpoch}: val acc {(best.HeldOutAccuracy is { } va ? va.ToString("P2", inv) : "n/a")}, trained in {best.TrainSeconds:F2} s; head saved to {outDir}");
+            if (best.CrossValidation is { MicroF1: null, FittedTemperature: not 1 } t)
+            {
+                Console.Out.WriteLine(string.Format(inv, "temperature: T = {0:F3} fitted on the out-of-fold logits lowers their log-loss by {1:F4}; {2}",
+                    t.FittedTemperature, t.TemperatureGain, t.Temperature == 1 ? $"less than its standard error ({t.LossStdErr.ToString("F4", inv)}), so the head keeps T = 1" : "more than its standard error, so the head applies it"));
+            }
         }
 
         return result;

@@ -60,7 +60,14 @@ internal static class ExtractionOptionGroup
         Description = "Several labels per image (multi-label): split each --labels cell on SEP (e.g. '|'; blank parts dropped). The head then has one sigmoid output per label.",
     };
 
-    public static Option[] All => [Data, Labels, FileColumn, LabelColumn, LabelSeparator, Split, Sample, Dtype, MaxPixels, Force, Shard, Strict, SharedOptions.Tta, SharedOptions.Seed];
+    public static readonly Option<string[]?> LabelColumns = new("--label-columns")
+    {
+        HelpName = "NAMES",
+        Description = "Several labels per image (multi-label), one 0/1 column each in the --labels CSV: e.g. cat,dog,indoor, or '*' for every column but the file column. A row with another value is left out with one line.",
+        CustomParser = r => r.Tokens.SelectMany(t => t.Value.Split(',', StringSplitOptions.TrimEntries)).ToArray(),
+    };
+
+    public static Option[] All => [Data, Labels, FileColumn, LabelColumn, LabelSeparator, LabelColumns, Split, Sample, Dtype, MaxPixels, Force, Shard, Strict, SharedOptions.Tta, SharedOptions.Seed];
 
     public static ExtractionOptions Bind(ParseResult r, string outDir) => new()
     {
@@ -81,6 +88,7 @@ internal static class ExtractionOptionGroup
         FileColumn = r.GetValue(FileColumn),
         LabelColumn = r.GetValue(LabelColumn),
         LabelSeparator = r.GetValue(LabelSeparator),
+        LabelColumns = r.GetValue(LabelColumns),
     };
 
     /// <summary>The one --strict rule (extract and run): files were skipped and --strict was given → exit non-zero, after the work is done.</summary>

@@ -14,6 +14,9 @@ internal sealed class LabelFile
     /// <summary>File columns tried, in order, when none is named.</summary>
     public static readonly string[] FileColumns = ["filename", "file", "path", "image", "id"];
 
+    /// <summary>The <c>labelColumns</c> value that takes every column but the file column as a 0/1 label.</summary>
+    public const string AllColumns = "*";
+
     /// <summary>The label column when none is named.</summary>
     public const string DefaultLabelColumn = "label";
 
@@ -39,27 +42,43 @@ internal sealed class LabelFile
     /// Several labels per image: each label cell is split on it, blank parts dropped, and every item carries its
     /// <see cref="ImageItem.Tags"/> (the vocabulary is the sorted union). Null: one label per image.
     /// </param>
-    public static LabelFile Read(string path, string dataRoot, string? fileColumn = null, string? labelColumn = null, string? separator = null)
+    /// <param name="labelColumns">
+    /// Several labels per image, one 0/1 column each (<c>file,cat,dog,indoor</c>): the columns named, or every
+    /// column but the file column for <see cref="AllColumns"/>; a row with another value in one of them is left out
+    /// with one line. Null: the label column. CSV only; not with <paramref name="separator"/> or <paramref name="labelColumn"/>.
+    /// </param>
+    public static LabelFile Read(string path, string dataRoot, string? fileColumn = null, string? labelColumn = null, string? separator = null, IReadOnlyList<string>? labelColumns = null)
     {
         CheckSeparator(path, separator);
+        bool jsonLines = Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson";
+        if (labelColumns is not null)
+        {
+            CheckLabelColumns(labelColumns, jsonLines, labelColumn, separator);
+        }
+
         if (!File.Exists(path))
         {
             throw new DataLayoutException(path, "no such label file", "give the CSV or JSON lines file that lists each image and its label");
         }
 
-        bool jsonLines = Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson";
-        var rows = jsonLines ? JsonRows(path, fileColumn, labelColumn) : CsvRows(path, fileColumn, labelColumn);
+        var columns = new List<string>();
+        var rows = labelColumns is not null ? ColumnRows(path, fileColumn, labelColumns, columns)
+            : jsonLines ? JsonRows(path, fileColumn, labelColumn) : CsvRows(path, fileColumn, labelColumn);
         var problems = new List<string>();
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var kept = new List<(string File, string[] Labels)>();
-        foreach (var (line, file, label) in rows)
+        foreach (var (line, file, label, flags) in rows)
         {
             string where = $"{path}:{line}";
             if (string.IsNullOrWhiteSpace(file))
             {
                 problems.Add($"{where}: no file name; row left out");
             }
-            else if (Split(label, separator) is not { Length: > 0 } parts)
+            else if (labelColumns is not null && BadFlag(flags!, columns) is { } bad)
+            {
+                problems.Add($"{where}: '{file}' has {bad} (expected 0 or 1); row left out");
+            }
+            else if (labelColumns is null && Split(label, separator) is not { Length: > 0 })
             {
                 problems.Add($"{where}: '{file}' has no label; row left out");
             }
@@ -74,27 +93,32 @@ internal sealed class LabelFile
             else
             {
                 seen[relative] = line;
-                kept.Add((relative, parts));
+                kept.Add((relative, labelColumns is null ? Split(label, separator) : Flagged(flags!, columns)));
             }
         }
 
-        var classes = kept.SelectMany(k => k.Labels).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // One column per label: every column is a label, present or not; else the labels found, sorted.
+        var classes = labelColumns is not null ? columns.Order(StringComparer.Ordinal).ToList()
+            : kept.SelectMany(k => k.Labels).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         if (classes.Count < 2)
         {
             throw new DataLayoutException(path, $"names {classes.Count} class{(classes.Count == 1 ? "" : "es")} over {kept.Count} usable rows; a classifier needs at least two",
-                "check the label column (--label-column) and that the files exist under the data folder");
+                labelColumns is null ? "check the label column (--label-column) and that the files exist under the data folder" : "name two or more 0/1 columns with --label-columns");
         }
 
-        var items = kept.Select(k => separator is null ? new ImageItem(k.File, classes.IndexOf(k.Labels[0]))
+        var items = kept.Select(k => separator is null && labelColumns is null ? new ImageItem(k.File, classes.IndexOf(k.Labels[0]))
             : MultiLabelItem(k.File, k.Labels.Select(l => classes.IndexOf(l)))).ToList();
         return new LabelFile(classes, items, problems);
     }
 
-    /// <summary>A multi-label item: its label indexes sorted, <see cref="ImageItem.Label"/> the first of them (what fold assignment and listings read).</summary>
+    /// <summary>
+    /// A multi-label item: its label indexes sorted, <see cref="ImageItem.Label"/> the first of them (what listings
+    /// read), 0 for an image with none (a row of 0 columns: a negative for every label).
+    /// </summary>
     private static ImageItem MultiLabelItem(string file, IEnumerable<int> labels)
     {
         var tags = labels.Distinct().Order().ToArray();
-        return new ImageItem(file, tags[0]) { Tags = tags };
+        return new ImageItem(file, tags.Length == 0 ? 0 : tags[0]) { Tags = tags };
     }
 
     /// <summary>The cell's labels: the whole trimmed cell without a separator; with one, its non-blank parts, trimmed. Empty: no label.</summary>
@@ -142,7 +166,7 @@ internal sealed class LabelFile
                 ? Path.GetRelativePath(root, withExtension).Replace('\\', '/') : null;
     }
 
-    private static IEnumerable<(int Line, string? File, string? Label)> CsvRows(string path, string? fileColumn, string? labelColumn)
+    private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> CsvRows(string path, string? fileColumn, string? labelColumn)
     {
         using var reader = new StreamReader(path, Encoding.UTF8);
         var header = reader.ReadLine() is { } h ? SplitCsv(h.TrimStart('\uFEFF')) : [];
@@ -158,11 +182,71 @@ internal sealed class LabelFile
             }
 
             var cells = SplitCsv(text);
-            yield return (line, fileAt < cells.Count ? cells[fileAt] : null, labelAt < cells.Count ? cells[labelAt] : null);
+            yield return (line, fileAt < cells.Count ? cells[fileAt] : null, labelAt < cells.Count ? cells[labelAt] : null, null);
         }
     }
 
-    private static IEnumerable<(int Line, string? File, string? Label)> JsonRows(string path, string? fileColumn, string? labelColumn)
+    /// <summary>
+    /// Rows of a CSV with one 0/1 column per label: each row's cells of the label columns, in the order of
+    /// <paramref name="columns"/> (filled with the columns' header names before the first row is read).
+    /// </summary>
+    private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> ColumnRows(string path, string? fileColumn, IReadOnlyList<string> labelColumns, List<string> columns)
+    {
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        var header = reader.ReadLine() is { } h ? SplitCsv(h.TrimStart('\uFEFF')) : [];
+        int fileAt = Column(path, header, fileColumn, "file-column");
+        var at = labelColumns is [AllColumns]
+            ? Enumerable.Range(0, header.Count).Where(i => i != fileAt && header[i].Trim().Length > 0).ToArray()
+            : labelColumns.Select(c => Column(path, header, c, "label-columns")).ToArray();
+        columns.AddRange(at.Select(i => header[i].Trim()));
+        int line = 1;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (text.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            var cells = SplitCsv(text);
+            yield return (line, fileAt < cells.Count ? cells[fileAt] : null, null, at.Select(i => i < cells.Count ? cells[i] : null).ToArray());
+        }
+    }
+
+    /// <summary>The first cell that is not 0 or 1, as "'x' in column 'dog'"; null when all are.</summary>
+    private static string? BadFlag(string?[] flags, List<string> columns)
+    {
+        for (int i = 0; i < flags.Length; i++)
+        {
+            if (flags[i]?.Trim() is not ("0" or "1"))
+            {
+                return flags[i] is null ? $"no cell for column '{columns[i]}'" : $"'{flags[i]}' in column '{columns[i]}'";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The names of the columns holding 1.</summary>
+    private static string[] Flagged(string?[] flags, List<string> columns) => columns.Where((_, i) => flags[i]!.Trim() == "1").ToArray();
+
+    /// <summary>One column per label goes with a CSV's header, and replaces the label column and the separator.</summary>
+    private static void CheckLabelColumns(IReadOnlyList<string> labelColumns, bool jsonLines, string? labelColumn, string? separator)
+    {
+        string value = string.Join(",", labelColumns);
+        if (labelColumns.Count == 0 || labelColumns.Any(c => c.Trim().Length == 0) || (labelColumns.Count == 1 && labelColumns[0] != AllColumns) || (labelColumns.Count > 1 && labelColumns.Contains(AllColumns)))
+        {
+            throw new InvalidSettingException("label-columns", value, $"two or more column names of 0/1 cells (e.g. cat,dog,indoor), or '{AllColumns}' for every column but the file column");
+        }
+
+        if (jsonLines || labelColumn is not null || separator is not null)
+        {
+            throw new InvalidSettingException("label-columns", value,
+                jsonLines ? "with a CSV label file (a header names the columns)" : $"without {(separator is not null ? "a label separator" : "a label column")}: the 0/1 columns are the labels");
+        }
+    }
+
+    private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> JsonRows(string path, string? fileColumn, string? labelColumn)
     {
         int line = 0;
         foreach (string text in File.ReadLines(path))
@@ -184,7 +268,7 @@ internal sealed class LabelFile
             }
 
             string? file = row is null ? null : (fileColumn is { } named ? [named] : FileColumns).Select(c => Text(row, c)).FirstOrDefault(v => v is not null);
-            yield return (line, file, row is null ? null : Text(row, labelColumn ?? DefaultLabelColumn));
+            yield return (line, file, row is null ? null : Text(row, labelColumn ?? DefaultLabelColumn), null);
         }
     }
 

@@ -65,4 +65,11 @@ public sealed record ExtractionOptions
     /// multi-hot targets beside its rows (<c>targets.npy</c>); null: one label per image. Needs <see cref="Labels"/>.
     /// </summary>
     public string? LabelSeparator { get; init; }
+
+    /// <summary>
+    /// Several labels per image, one 0/1 column each in a CSV label file (<c>file,cat,dog,indoor</c>): the columns
+    /// named, or <c>["*"]</c> for every column but the file column; the cache is multi-label as with
+    /// <see cref="LabelSeparator"/>. A row with a cell other than 0 or 1 is left out with one line. Needs <see cref="Labels"/>.
+    /// </summary>
+    public IReadOnlyList<string>? LabelColumns { get; init; }
 }

@@ -26,7 +26,7 @@ internal static class FeatureExtractor
     /// <summary>The dataset a label file describes; each row left out is one line of progress info.</summary>
     private static ImageFolder FromLabelFile(ExtractionOptions options, string labelFile, IExtractionProgress progress)
     {
-        var labels = LabelFile.Read(labelFile, options.Data, options.FileColumn, options.LabelColumn, options.LabelSeparator);
+        var labels = LabelFile.Read(labelFile, options.Data, options.FileColumn, options.LabelColumn, options.LabelSeparator, options.LabelColumns);
         foreach (string problem in labels.Problems)
         {
             progress.Info(problem);
@@ -110,6 +110,11 @@ internal static class FeatureExtractor
         {
             // Class folders hold one label per image: a separator has no label cell to split.
             Throw.InvalidSetting("label-separator", separator, "used with a label file (labels): class folders give one label per image");
+        }
+
+        if (options.LabelColumns is { } columns && options.Labels is null)
+        {
+            Throw.InvalidSetting("label-columns", string.Join(",", columns), "used with a CSV label file (labels): class folders give one label per image");
         }
     }
 

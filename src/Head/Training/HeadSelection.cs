@@ -73,7 +73,7 @@ internal static class HeadSelection
         var source = FeatureSource.Of(train, validation, exclude);
         if (source.MultiLabel)
         {
-            return ("the multi-label images", HeadTrainer.Images(source).Length);   // dealt into folds as one group
+            return ("the multi-label images", HeadTrainer.Images(source).Length);   // iteratively stratified by label set
         }
 
         var counts = new int[source.ClassCount];

@@ -27,16 +27,34 @@ public sealed record CrossValidation(int Folds, int BestEpoch, double Loss, doub
     public double Flops { get; init; }
 
     /// <summary>
-    /// The temperature T fitted on the out-of-fold logits at <see cref="BestEpoch"/> (the head reports
-    /// softmax(logits / T)); 1 when calibration is off.
+    /// The temperature T the head applies (it reports softmax(logits / T)): <see cref="FittedTemperature"/> when
+    /// that lowers the out-of-fold log-loss by more than the held-out loss's standard error
+    /// (<see cref="LossStdErr"/>), else 1; 1 when calibration is off.
     /// </summary>
     public double Temperature { get; init; } = 1;
+
+    /// <summary>
+    /// The T that minimises the out-of-fold log-loss at <see cref="BestEpoch"/> (fitted on the fold heads' logits;
+    /// the refit head is another model, so a gain inside the folds' noise is not carried over). 1 when calibration is
+    /// off, and in heads written before it was recorded (their <see cref="Temperature"/> is the fitted one).
+    /// </summary>
+    public double FittedTemperature { get; init; } = 1;
+
+    /// <summary>Out-of-fold log-loss at T = 1 minus at <see cref="FittedTemperature"/> (unweighted mean over the held-out images); 0 when not fitted.</summary>
+    public double TemperatureGain { get; init; }
 
     /// <summary>Expected calibration error (15 bins) of the out-of-fold predictions before temperature scaling.</summary>
     public double CalibrationErrorBefore { get; init; }
 
     /// <summary>The same after temperature scaling (fitted on these same predictions, so an optimistic figure).</summary>
     public double CalibrationErrorAfter { get; init; }
+
+    /// <summary>
+    /// A multi-label head's held-out score: micro-F1 of the out-of-fold probabilities at the chosen per-label
+    /// thresholds (chosen on those same probabilities, so a little optimistic); null when single-label.
+    /// <see cref="Accuracy"/> is then the subset accuracy at 0.5.
+    /// </summary>
+    public double? MicroF1 { get; init; }
 
     /// <summary>A multi-label head's per-label thresholds, chosen on the out-of-fold probabilities (head.json keeps them); null when single-label.</summary>
     internal IReadOnlyList<double>? Thresholds { get; init; }
@@ -107,7 +125,7 @@ internal static partial class HeadTrainer
             var oofRows = runs.SelectMany(r => r.HeldOut!).ToArray();
             // Multi-label: thresholds instead of a temperature (temperature scaling is a softmax's calibration).
             var thresholds = source.MultiLabel ? MultiLabelThresholds.Choose(source, oofRows, oofLogits) : null;
-            double temperature = source.MultiLabel ? 1 : Temperature(options, oofLogits, oofLabels, source.ClassCount);
+            double? microF1 = thresholds is null ? null : HeldOutMicroF1(source, oofRows, oofLogits, thresholds);
 
             double flops = runs.Sum(r => r.Flops);
             var losses = runs.Select(r => r.History[best].ValLoss!.Value).ToArray();
@@ -122,15 +140,20 @@ internal static partial class HeadTrainer
                 accSe = Math.Sqrt(acc * (1 - acc) / n);
             }
 
+            var calibration = source.MultiLabel ? HeldOutCalibration.Off : HeldOutTemperature(options, oofLogits, oofLabels, source.ClassCount, lossSe);
+
             return new CrossValidation(folds, best + 1, loss, lossSe, acc, accSe, images.Length, clock.Elapsed.TotalSeconds)
             {
                 FoldsTrained = trained,
                 EpochsRun = meanLoss.Count,
                 Flops = flops,
-                Temperature = temperature,
+                Temperature = calibration.Temperature,
+                FittedTemperature = calibration.Fitted,
+                TemperatureGain = calibration.Gain,
                 CalibrationErrorBefore = source.MultiLabel ? 0 : CalibrationError(oofLogits, oofLabels, source.ClassCount, 1),
-                CalibrationErrorAfter = source.MultiLabel ? 0 : CalibrationError(oofLogits, oofLabels, source.ClassCount, temperature),
+                CalibrationErrorAfter = source.MultiLabel ? 0 : CalibrationError(oofLogits, oofLabels, source.ClassCount, calibration.Fitted),
                 Thresholds = thresholds,
+                MicroF1 = microF1,
             };
         }
         finally
@@ -165,6 +188,20 @@ internal static partial class HeadTrainer
         };
     }
 
+    /// <summary>Micro-F1 of the out-of-fold probabilities (sigmoid of <paramref name="logits"/>, (rows, labels)) at the chosen thresholds.</summary>
+    private static double HeldOutMicroF1(FeatureSource source, int[] rows, float[] logits, IReadOnlyList<double> thresholds)
+    {
+        int k = source.ClassCount;
+        var p = logits.Select(z => (float)MultiLabelThresholds.Sigmoid(z)).ToArray();
+        var truth = new byte[(long)rows.Length * k];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Array.Copy(source.Targets, (long)rows[i] * k, truth, (long)i * k, k);
+        }
+
+        return Scoring.MultiLabelScoring.Score(source.Classes, p, truth, rows.Length, thresholds).MicroF1;
+    }
+
     /// <summary>Each image's rows, clean row first: training rows with their cached views, validation rows clean only.</summary>
     internal static int[][] Images(FeatureSource source)
     {
@@ -173,13 +210,22 @@ internal static partial class HeadTrainer
         return train.Concat(validation).ToArray();
     }
 
-    /// <summary>Fold of each image: per class, images in a seeded random order dealt round-robin into K folds.</summary>
+    /// <summary>
+    /// Fold of each image: per class, images in a seeded random order dealt round-robin into K folds; multi-label
+    /// images by <see cref="IterativeStratification"/> over their label sets.
+    /// </summary>
     internal static int[] Folds(int[][] images, FeatureSource source, int folds, int seed)
     {
+        if (source.MultiLabel)
+        {
+            int k = source.ClassCount;
+            var sets = images.Select(v => Enumerable.Range(0, k).Where(c => source.Targets[((long)v[0] * k) + c] != 0).ToArray()).ToArray();
+            return IterativeStratification.Folds(sets, k, folds, seed);
+        }
+
         var foldOf = new int[images.Length];
         var rng = new Random(seed);
-        // Multi-label images are dealt at random as one group: a label set is no class to stratify by.
-        foreach (var group in Enumerable.Range(0, images.Length).GroupBy(i => source.MultiLabel ? 0 : source.Labels[images[i][0]]))
+        foreach (var group in Enumerable.Range(0, images.Length).GroupBy(i => source.Labels[images[i][0]]))
         {
             var order = group.ToArray();
             rng.Shuffle(order);

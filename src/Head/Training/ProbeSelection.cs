@@ -61,14 +61,16 @@ internal static class ProbeSelection
             {
                 var z = logits.ToArray();
                 var y = labels.ToArray();
-                double temperature = HeadTrainer.Temperature(options, z, y, source.ClassCount);
+                var calibration = HeadTrainer.HeldOutTemperature(options, z, y, source.ClassCount, double.IsNaN(lossSe) ? 0 : lossSe);
                 var cv = new CrossValidation(folds, 1, meanLoss, lossSe, meanAcc, accSe, images.Length, clock.Elapsed.TotalSeconds)
                 {
                     FoldsTrained = trained,
                     EpochsRun = 1,
-                    Temperature = temperature,
+                    Temperature = calibration.Temperature,
+                    FittedTemperature = calibration.Fitted,
+                    TemperatureGain = calibration.Gain,
                     CalibrationErrorBefore = HeadTrainer.CalibrationError(z, y, source.ClassCount, 1),
-                    CalibrationErrorAfter = HeadTrainer.CalibrationError(z, y, source.ClassCount, temperature),
+                    CalibrationErrorAfter = HeadTrainer.CalibrationError(z, y, source.ClassCount, calibration.Fitted),
                 };
                 best = (Probe(options, lambda), cv);
             }
