@@ -62,8 +62,10 @@ internal static class ProbeSelection
                 var z = logits.ToArray();
                 var y = labels.ToArray();
                 double temperature = HeadTrainer.Temperature(options, z, y, source.ClassCount);
-                var cv = new CrossValidation(folds, 1, meanLoss, lossSe, meanAcc, accSe, images.Length, clock.Elapsed.TotalSeconds)
+                var cv = new CrossValidation
                 {
+                    Folds = folds, BestEpoch = 1, Loss = meanLoss, LossStdErr = lossSe, Accuracy = meanAcc, AccuracyStdErr = accSe, Images = images.Length,
+                    Seconds = clock.Elapsed.TotalSeconds,
                     FoldsTrained = trained,
                     EpochsRun = 1,
                     Temperature = temperature,
