@@ -130,7 +130,7 @@ internal static class FeatureExtractor
 
     private static void CheckSplitRoot(ExtractionOptions options, ImageFolder folder)
     {
-        if (File.Exists(Path.Combine(options.Out, FeatureCache.ManifestFile)) && FeatureCache.TryReadSplitRoot(options.Out) is null)
+        if (FeatureCache.IsSingleCache(options.Out))
         {
             Throw.BadCache(options.Out, $"holds a single-split cache, but '{folder.Root}' has splits", "write this dataset's cache to another folder");
         }
