@@ -238,9 +238,8 @@ internal sealed class TrainedHead : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var device = Model.parameters().First().device;
-        var x = tensor(features[..(n * Manifest.Features.Length)].ToArray(), [n, Manifest.Features.Length], ScalarType.Float32).to(device);
-        var logits = Model.forward(x);
+        var logits = Model.Logits(features, n);   // (n, classes)
+        var device = logits.device;
         if (Manifest.MultiLabel == true)
         {
             return torch.sigmoid(logits).cpu().data<float>().ToArray();
