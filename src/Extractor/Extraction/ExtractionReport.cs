@@ -37,9 +37,26 @@ public sealed record SplitReport
 }
 
 /// <summary>The outcome of an <c>extract</c> run.</summary>
-public sealed record ExtractionReport(
-    string Cache, BackboneInfo Backbone, string Device, int Batch, int Workers, IReadOnlyList<SplitReport> Splits)
+public sealed record ExtractionReport
 {
+    /// <summary>The cache folder written.</summary>
+    public required string Cache { get; init; }
+
+    /// <summary>The backbone that computed the features.</summary>
+    public required BackboneInfo Backbone { get; init; }
+
+    /// <summary>The device it ran on, in words.</summary>
+    public required string Device { get; init; }
+
+    /// <summary>Images per inference call.</summary>
+    public required int Batch { get; init; }
+
+    /// <summary>Decode workers.</summary>
+    public required int Workers { get; init; }
+
+    /// <summary>Each split's outcome, in the dataset's order.</summary>
+    public required IReadOnlyList<SplitReport> Splits { get; init; }
+
     /// <summary>Images run through the backbone, over every split.</summary>
     public int Computed => Splits.Sum(s => s.Computed);
 

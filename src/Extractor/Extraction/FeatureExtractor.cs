@@ -72,7 +72,7 @@ internal static class FeatureExtractor
             AtomicFile.Write(Path.Combine(options.Out, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(root, JsonFormats.Indented));
         }
 
-        return new ExtractionReport(options.Out, backbone.Info, backbone.DeviceDescription, options.Batch, workers, reports);
+        return new ExtractionReport { Cache = options.Out, Backbone = backbone.Info, Device = backbone.DeviceDescription, Batch = options.Batch, Workers = workers, Splits = reports };
     }
 
     /// <summary>

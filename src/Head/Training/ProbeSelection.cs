@@ -93,7 +93,7 @@ internal static class ProbeSelection
         var weights = HeadTrainer.ClassWeights(source, [.. rows.Select(r => new[] { r })], probe);
         var model = ConvexProbe.Fit(source, rows, probe.WeightDecay, weights, TorchDevice.Choose(probe.Device));
         var (loss, accuracy) = Score(HeadTrainer.Logits(model, source, rows), rows.Select(r => source.Labels[r]).ToArray(), source.ClassCount, weights);
-        var history = new List<EpochRecord> { new(1, loss, accuracy, null, null, clock.Elapsed.TotalMilliseconds) };
+        var history = new List<EpochRecord> { new() { Epoch = 1, TrainLoss = loss, TrainAccuracy = accuracy, Milliseconds = clock.Elapsed.TotalMilliseconds } };
         return new TrainedHead(model, train.Manifest, probe, history, 1, cv.Seconds + clock.Elapsed.TotalSeconds)
         {
             ViewsCached = images.Max(v => v.Length),
