@@ -49,20 +49,13 @@ public sealed class Classifier : IDisposable
     /// Held-out accuracy: the cross-validated mean when there was one, else the validation split's at the
     /// chosen epoch; null when nothing was held out.
     /// </summary>
-    public double? HeldOutAccuracy => CrossValidation?.Accuracy ?? _head.Manifest.History[_head.Manifest.BestEpoch - 1].ValAccuracy;
+    public double? HeldOutAccuracy => _head.Manifest.HeldOutAccuracy;
 
     /// <summary>
     /// Held-out loss, as <see cref="HeldOutAccuracy"/>: the cross-validated mean, else the validation split's at the
     /// chosen epoch, else (nothing held out) the training loss at that epoch.
     /// </summary>
-    public double HeldOutLoss
-    {
-        get
-        {
-            var best = _head.Manifest.History[_head.Manifest.BestEpoch - 1];
-            return CrossValidation?.Loss ?? best.ValLoss ?? best.TrainLoss;
-        }
-    }
+    public double HeldOutLoss => _head.Manifest.HeldOutLoss;
 
     /// <summary>The epoch whose weights were kept (1-based; the last one trained when selected by cross-validation).</summary>
     public int BestEpoch => _head.Manifest.BestEpoch;

@@ -51,6 +51,19 @@ internal sealed class DenseHead : nn.Module<Tensor, Tensor>
     // input (N, F) float32 → standardised (N, F) → logits (N, classes)
     public override Tensor forward(Tensor input) => _layers.forward((input - _mean) * _invStd);
 
+    /// <summary>
+    /// The head's inference, the one place it runs (a trained head's probabilities, the trainer's held-out logits):
+    /// logits (n, classes) for the first n feature rows (n, F) of <paramref name="features"/>, in eval mode without
+    /// gradients, on the model's device. The tensor belongs to the caller's dispose scope.
+    /// </summary>
+    public Tensor Logits(ReadOnlySpan<float> features, int n)
+    {
+        using var _ = no_grad();
+        eval();
+        var device = parameters().First().device;
+        return forward(tensor(features[..(n * Features)].ToArray(), [n, Features], ScalarType.Float32).to(device));
+    }
+
     /// <summary>Sets the input standardisation (training-set mean and std per feature).</summary>
     public void SetStandardization(float[] mean, float[] std)
     {

@@ -60,6 +60,21 @@ internal sealed record HeadManifest
     /// <summary>The k-fold cross-validation that chose the epoch count, when the head was trained with folds.</summary>
     public CrossValidation? CrossValidation { get; init; }
 
+    /// <summary>The history's record of <see cref="BestEpoch"/>: the epoch whose weights were kept.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public EpochRecord Best => History[BestEpoch - 1];
+
+    /// <summary>
+    /// The head's held-out accuracy, the one place it is read: the cross-validated mean when there was one, else the
+    /// validation split's at the chosen epoch; null when nothing was held out.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double? HeldOutAccuracy => CrossValidation?.Accuracy ?? Best.ValAccuracy;
+
+    /// <summary>The held-out loss, as <see cref="HeldOutAccuracy"/>; the training loss at the chosen epoch when nothing was held out.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public double HeldOutLoss => CrossValidation?.Loss ?? Best.ValLoss ?? Best.TrainLoss;
+
     /// <summary>The feature space the head was trained in: what every cache it evaluates, and every backbone it runs behind, must share.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public FeatureSpace Space => new() { Backbone = Backbone, Preprocessing = Preprocessing, Dtype = Features.Dtype, Classes = Classes };
@@ -223,9 +238,8 @@ internal sealed class TrainedHead : IDisposable
     {
         using var scope = torch.NewDisposeScope();
         using var _ = torch.no_grad();
-        var device = Model.parameters().First().device;
-        var x = tensor(features[..(n * Manifest.Features.Length)].ToArray(), [n, Manifest.Features.Length], ScalarType.Float32).to(device);
-        var logits = Model.forward(x);
+        var logits = Model.Logits(features, n);   // (n, classes)
+        var device = logits.device;
         if (Manifest.MultiLabel == true)
         {
             return torch.sigmoid(logits).cpu().data<float>().ToArray();

@@ -161,7 +161,7 @@ public sealed class TransferLearning
             return FeatureCache.Open(validation, null, SplitName.Validation, SplitName.ValidationShort);
         }
 
-        string? split = FeatureCache.TryReadSplitRoot(cache)?.Splits.FirstOrDefault(SplitName.IsValidation);
+        string? split = FeatureCache.SplitsOf(cache).FirstOrDefault(SplitName.IsValidation);   // a single cache's one split, "", is none
         return split is null ? null : FeatureCache.Open(cache, split);
     }
 

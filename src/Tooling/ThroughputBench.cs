@@ -3,30 +3,6 @@ using Pipeline.Extractor.Images;
 
 namespace Pipeline.Tooling;
 
-/// <summary>Images per second of each stage, measured in one run on the same images and threads.</summary>
-internal sealed record ThroughputReport(
-    string Backbone, bool Synthetic, string Device, int Images, int Batch, int Workers, int Threads,
-    double DecodeImagesPerSecond, double PreprocessImagesPerSecond, double InferenceImagesPerSecond, double EndToEndImagesPerSecond,
-    double GflopsPerImage)
-{
-    /// <summary>Alternating rounds of inference alone and end to end; the rates are their medians.</summary>
-    public int Rounds { get; init; } = 1;
-
-    /// <summary>End to end over inference alone: 1.0 means decoding is completely hidden.</summary>
-    public double EndToEndOverInference => EndToEndImagesPerSecond / InferenceImagesPerSecond;
-
-    /// <summary>Share of one image's single-thread time per stage (decode, preprocess, inference).</summary>
-    public (double Decode, double Preprocess, double Inference) Shares
-    {
-        get
-        {
-            double d = 1 / DecodeImagesPerSecond, p = 1 / PreprocessImagesPerSecond, i = 1 / InferenceImagesPerSecond;
-            double total = d + p + i;
-            return (d / total, p / total, i / total);
-        }
-    }
-}
-
 /// <summary>
 /// <c>bench</c>: decode alone, inference alone on pre-made inputs, and the whole extraction path,
 /// on the user's images and machine. Writes nothing to any cache.
@@ -108,8 +84,12 @@ internal static class ThroughputBench
         }
 
         double inferenceRate = Median(inferenceRates), endToEnd = Median(endToEndRates);
-        return new ThroughputReport(backbone.Info.Name, backbone.Info.Synthetic, backbone.DeviceDescription, files.Count, batch, workers,
-            backbone.Threads, decodeRate, preprocessRate, inferenceRate, endToEnd, backbone.GflopsPerImage) { Rounds = Math.Max(1, rounds) };
+        return new ThroughputReport
+        {
+            Backbone = backbone.Info.Name, Synthetic = backbone.Info.Synthetic, Device = backbone.DeviceDescription, Images = files.Count, Batch = batch,
+            Workers = workers, Threads = backbone.Threads, DecodeImagesPerSecond = decodeRate, PreprocessImagesPerSecond = preprocessRate,
+            InferenceImagesPerSecond = inferenceRate, EndToEndImagesPerSecond = endToEnd, GflopsPerImage = backbone.GflopsPerImage, Rounds = Math.Max(1, rounds),
+        };
     }
 
     private static double Median(List<double> values)

@@ -8,7 +8,7 @@ namespace Pipeline.Tests.Cli;
 /// <summary>The CLI is a shell over the libraries' public surface: they grant it no access to their internals.</summary>
 public sealed class PublicSurfaceTests
 {
-    public static TheoryData<string> Libraries => new() { "Pipeline.Extractor", "Pipeline.Head" };
+    public static TheoryData<string> Libraries => new() { "Pipeline.Extractor", "Pipeline.Head", "Pipeline.Tooling" };
 
     [Theory]
     [MemberData(nameof(Libraries))]

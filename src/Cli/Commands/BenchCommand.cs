@@ -36,7 +36,7 @@ internal static class BenchCommand
         command.SetAction(r =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            long bytes = PhotoSet.Make(r.GetValue(From)!, r.GetValue(PhotosOut)!, r.GetValue(Count));
+            long bytes = Bench.Photos(r.GetValue(From)!, r.GetValue(PhotosOut)!, r.GetValue(Count));
             Console.Out.WriteLine($"{r.GetValue(Count)} photos, {bytes / 1e6:F0} MB, in {clock.Elapsed.TotalSeconds:F1} s: {r.GetValue(PhotosOut)}");
             return 0;
         });
@@ -66,7 +66,7 @@ internal static class BenchCommand
         command.SetAction(r =>
         {
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            SyntheticCache.Make(r.GetValue(CacheFrom)!, r.GetValue(CacheOut)!, r.GetValue(TrainRows), r.GetValue(ValidationRows), r.GetValue(FeatureWidth), r.GetValue(Noise), r.GetValue(SharedOptions.Seed));
+            Bench.Cache(r.GetValue(CacheFrom)!, r.GetValue(CacheOut)!, r.GetValue(TrainRows), r.GetValue(ValidationRows), r.GetValue(FeatureWidth), r.GetValue(Noise), r.GetValue(SharedOptions.Seed));
             Console.Out.WriteLine($"{r.GetValue(TrainRows)} + {r.GetValue(ValidationRows)} rows of {r.GetValue(FeatureWidth)} features in {clock.Elapsed.TotalSeconds:F1} s: {r.GetValue(CacheOut)}");
             return 0;
         });
@@ -90,7 +90,7 @@ internal static class BenchCommand
                 return ErrorReporter.Report($"--data '{data}': no such folder", "pass a folder of images", ExitCode.BadArgument);
             }
 
-            var files = BenchRun.Images(data, r.GetValue(SharedOptions.Images));
+            var files = Bench.Images(data, r.GetValue(SharedOptions.Images));
             if (files.Count == 0)
             {
                 return ErrorReporter.Report($"--data '{data}' holds no images", "pass a folder of .jpg/.png images", ExitCode.BadArgument);
@@ -103,7 +103,7 @@ internal static class BenchCommand
                 spec = spec with { Calibration = data, QuantizedModels = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "pipeline", "int8") };
             }
 
-            var run = BenchRun.Measure(spec, files, r.GetValue(BackboneOptions.Batch), r.GetValue(BackboneOptions.Workers), r.GetValue(Rounds), r.GetValue(Profile), line => Console.Error.WriteLine(line));
+            var run = Bench.Measure(spec, files, r.GetValue(BackboneOptions.Batch), r.GetValue(BackboneOptions.Workers), r.GetValue(Rounds), r.GetValue(Profile), line => Console.Error.WriteLine(line));
             var (b, peak, operators) = (run.Report, run.PeakGflops, run.Operators);
             if (r.GetValue(SharedOptions.Json))
             {

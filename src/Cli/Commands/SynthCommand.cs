@@ -29,15 +29,15 @@ internal static class SynthCommand
         {
             int seed = r.GetValue(Seed);
             string outFile = r.GetValue(Out)!;
-            var model = r.GetValue(Kind) switch
+            var kind = r.GetValue(Kind) switch
             {
-                "vgg16" => SynthModels.Vgg16(seed, r.GetValue(Classifier)),
-                "mobilenet-like" => SynthModels.MobileNetLike(seed),
-                "squeezenet-like" => SynthModels.SqueezeNetLike(seed),
-                "vit" => SynthModels.Vit(seed),
-                _ => SynthModels.TinyCnn(seed),
+                "vgg16" => SyntheticModel.Vgg16,
+                "mobilenet-like" => SyntheticModel.MobileNetLike,
+                "squeezenet-like" => SyntheticModel.SqueezeNetLike,
+                "vit" => SyntheticModel.Vit,
+                _ => SyntheticModel.Tiny,
             };
-            SynthModels.Save(model, outFile);
+            SyntheticModels.Write(kind, outFile, seed, r.GetValue(Classifier));
             var s = Models.Info(outFile);
             Console.Out.WriteLine($"{outFile}: {s.Parameters / 1e6:F1} M parameters, {s.Gflops:F1} GFLOPs/image, input {s.Inputs[0]}, output {s.Outputs[0]} [synthetic: random weights, seed {seed}]");
             return 0;

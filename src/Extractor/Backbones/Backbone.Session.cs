@@ -10,18 +10,7 @@ internal sealed partial class Backbone
 {
     private static (SessionOptions Options, string Device, bool Cuda) CreateOptions(BackboneSpec spec, Action<string>? info)
     {
-        var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = CpuBudget.InferenceThreads(spec.Threads),   // never ORT's 0: see CpuBudget
-        };
-
-        // ONNX Runtime's pool threads spin between operators by default, at normal priority, taking the
-        // gaps the decode workers (nice 10) would fill. Not spinning: end to end / inference alone 0.918
-        // (0.913, 0.922, 0.918) against 0.901 (0.913, 0.901, 0.896) spinning, inference alone unchanged
-        // (2 vCPU AMD EPYC, alternating A/B; 1 core: 0.859/0.868 against 0.855/0.866).
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        var options = CpuSessionOptions.Create(spec.Threads);
         if (spec.ProfilePrefix is { } prefix)
         {
             options.EnableProfiling = true;

@@ -53,12 +53,7 @@ internal static partial class Int8Quantizer
 
     internal static InferenceSession Session(byte[] model, int threads, string? optimizedPath = null)
     {
-        _ = OrtSetup.Environment;
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = CpuBudget.InferenceThreads(threads),
-        };
+        using var options = CpuSessionOptions.Create(threads);
         if (optimizedPath is not null)
         {
             options.OptimizedModelFilePath = optimizedPath;

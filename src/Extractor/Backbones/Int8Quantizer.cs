@@ -55,7 +55,7 @@ internal static partial class Int8Quantizer
         var holdout = files.Skip(options.Images).ToList();
         if (calibration.Count == 0)
         {
-            Throw.BadDataLayout(options.Calibration, "holds no images (.jpg .jpeg .png .bmp .gif .webp), in it or in its folders", "name a folder of images like the ones the backbone will see (a training split)");
+            Throw.BadDataLayout(options.Calibration, $"holds no images ({ImageFolder.ExtensionList}), in it or in its folders", "name a folder of images like the ones the backbone will see (a training split)");
         }
 
         info?.Invoke($"calibrating {plan.Calibrated.Count} activations on {calibration.Count} images of {options.Calibration} ({SettingNames.Of(options.Method)})");
@@ -81,9 +81,14 @@ internal static partial class Int8Quantizer
 
         var (kernels, floatWeighted, floatOps) = IntegerKernels(bytes, graph.File);
         AtomicFile.Write(options.Output, bytes);
-        return new QuantizationReport(options.Output, graph.Info.File, calibration.Count - skipped.Count, skipped, Int8Graph.WeightedNodes(folded).Count, kernels, floatWeighted, finalPlan.Dropped.Count,
-            floatOps, keptFloat, cosines.Count, Median(cosines), cosines.Count > 0 ? cosines.Min() : double.NaN,
-            Stopwatch.GetElapsedTime(start).TotalSeconds, description);
+        return new QuantizationReport
+        {
+            Output = options.Output, Source = graph.Info.File, Images = calibration.Count - skipped.Count, Skipped = skipped,
+            WeightedOps = Int8Graph.WeightedNodes(folded).Count, IntegerKernels = kernels, FloatWeightedOps = floatWeighted,
+            DroppedActivations = finalPlan.Dropped.Count, FloatOps = floatOps, KeptFloat = keptFloat, FidelityImages = cosines.Count,
+            MedianCosine = Median(cosines), MinCosine = cosines.Count > 0 ? cosines.Min() : double.NaN,
+            Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds, Description = description,
+        };
     }
 
     /// <summary>

@@ -84,6 +84,10 @@ internal sealed unsafe partial class FeatureCache : IDisposable
         return Path.Combine(path, chosen);
     }
 
+    /// <summary>
+    /// The split root's manifest, or null for a single cache or a folder with no manifest: the one reader of a root
+    /// (<see cref="SplitsOf"/>, <see cref="HasSplit"/>, <see cref="IsSingleCache"/> and <see cref="ResolveSplit"/> ask it).
+    /// </summary>
     public static SplitRootManifest? TryReadSplitRoot(string path)
     {
         string manifestPath = Path.Combine(path, ManifestFile);
@@ -124,6 +128,9 @@ internal sealed unsafe partial class FeatureCache : IDisposable
 
     /// <summary>Each split's folder (<paramref name="path"/> itself for a single cache).</summary>
     public static IReadOnlyList<string> SplitFolders(string path) => SplitsOf(path).Select(s => s.Length == 0 ? path : Path.Combine(path, s)).ToList();
+
+    /// <summary>True when <paramref name="path"/> holds a single cache: a manifest that is not a split root's.</summary>
+    public static bool IsSingleCache(string path) => File.Exists(Path.Combine(path, ManifestFile)) && TryReadSplitRoot(path) is null;
 
     /// <summary>True when <paramref name="path"/> is a split root holding <paramref name="split"/>.</summary>
     public static bool HasSplit(string path, string split) => TryReadSplitRoot(path)?.Splits.Contains(split) == true;

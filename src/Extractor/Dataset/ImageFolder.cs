@@ -26,8 +26,15 @@ internal sealed record DatasetSplit(string Name, string Root, IReadOnlyList<Imag
 /// </summary>
 internal sealed class ImageFolder
 {
-    /// <summary>Extensions <c>predict</c> picks from a folder; <c>extract</c> tries every visible file.</summary>
-    public static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
+    /// <summary>
+    /// What counts as an image, the one list: the extensions <c>predict</c>, <c>quantize</c> and <c>bench</c> pick from a
+    /// folder and a label file's extension-less ids try, every format the decoder reads (ICO included); <c>extract</c>
+    /// tries every visible file, and needs one of these to call a folder of classes a dataset.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".ico"];
+
+    /// <summary>The list as messages name it: ".jpg .jpeg .png .bmp .gif .webp .ico".</summary>
+    public static string ExtensionList => string.Join(" ", ImageExtensions);
 
     private ImageFolder(string root, IReadOnlyList<string> classes, IReadOnlyList<DatasetSplit> splits, bool hasSplits, string? selection)
     {
@@ -120,7 +127,7 @@ internal sealed class ImageFolder
             string name = hasSplits ? Path.GetFileName(splitRoot) : "";
             if (!items.Any(i => IsImageFile(i.RelativePath)))
             {
-                Throw.BadDataLayout(splitRoot, "class folders hold no images (.jpg .jpeg .png .bmp .gif .webp)", "put the images inside the class folders");
+                Throw.BadDataLayout(splitRoot, $"class folders hold no images ({ExtensionList})", "put the images inside the class folders");
             }
 
             splits.Add(new DatasetSplit(name, splitRoot, selection is null || selection.Split is not null ? items : selection.ApplySample(name, items)));

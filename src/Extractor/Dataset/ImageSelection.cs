@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace Pipeline.Extractor.Dataset;
@@ -28,7 +27,7 @@ public sealed record ImageSelection(SplitRule? Split, SplitRule? Sample, int See
     public double Hash(string salt, string relativePath)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{salt}:{Seed}:{relativePath}"), digest);
+        Sha256.Of(Encoding.UTF8.GetBytes($"{salt}:{Seed}:{relativePath}"), digest);
         return (BinaryPrimitives.ReadUInt64BigEndian(digest) >> 11) * (1.0 / (1UL << 53));
     }
 

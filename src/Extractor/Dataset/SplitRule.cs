@@ -9,8 +9,8 @@ namespace Pipeline.Extractor.Dataset;
 /// </summary>
 public sealed record SplitRule(IReadOnlyList<(string Split, double Share)> Shares, bool Counts)
 {
-    /// <summary>The splits a rule may name.</summary>
-    public static readonly string[] Names = SplitName.RuleNames;
+    /// <summary>The splits a rule may name (read-only: the rules' own list, which a caller must not change).</summary>
+    public static IReadOnlyList<string> Names { get; } = Array.AsReadOnly(SplitName.RuleNames);
 
     /// <summary>Parses the rule; <paramref name="setting"/> names it in errors (split, sample).</summary>
     public static SplitRule Parse(string text, string setting, bool bareCountIsTrain = false)
@@ -46,7 +46,7 @@ public sealed record SplitRule(IReadOnlyList<(string Split, double Share)> Share
         }
 
         // Splits in their usual order, whatever order they were written in.
-        return new SplitRule(shares.OrderBy(s => Array.IndexOf(Names, s.Item1)).ToList(), counts);
+        return new SplitRule(shares.OrderBy(s => Array.IndexOf(SplitName.RuleNames, s.Item1)).ToList(), counts);
     }
 
     /// <summary>The fraction or count the rule gives <paramref name="split"/> (0 when it names none).</summary>

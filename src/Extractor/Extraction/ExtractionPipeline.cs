@@ -216,7 +216,7 @@ internal sealed class ExtractionPipeline
             }
 
             bytes = decoder.FileLength;
-            hash = Convert.ToHexStringLower(sha);
+            hash = Sha256.ToHex(sha);
             long t1 = Stopwatch.GetTimestamp();
             Interlocked.Add(ref _readTicks, t1 - t0);
             decoder.Decode(image);

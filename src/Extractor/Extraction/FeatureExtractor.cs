@@ -72,7 +72,7 @@ internal static class FeatureExtractor
             AtomicFile.Write(Path.Combine(options.Out, FeatureCache.ManifestFile), stream => JsonSerializer.Serialize(stream, root, JsonFormats.Indented));
         }
 
-        return new ExtractionReport(options.Out, backbone.Info, backbone.DeviceDescription, options.Batch, workers, reports);
+        return new ExtractionReport { Cache = options.Out, Backbone = backbone.Info, Device = backbone.DeviceDescription, Batch = options.Batch, Workers = workers, Splits = reports };
     }
 
     /// <summary>
@@ -135,7 +135,7 @@ internal static class FeatureExtractor
 
     private static void CheckSplitRoot(ExtractionOptions options, ImageFolder folder)
     {
-        if (File.Exists(Path.Combine(options.Out, FeatureCache.ManifestFile)) && FeatureCache.TryReadSplitRoot(options.Out) is null)
+        if (FeatureCache.IsSingleCache(options.Out))
         {
             Throw.BadCache(options.Out, $"holds a single-split cache, but '{folder.Root}' has splits", "write this dataset's cache to another folder");
         }

@@ -22,7 +22,11 @@ internal static class SplitExtraction
         if (finished is not null && IsUpToDate(finished, plan, rows, files))
         {
             progress.Info($"{Label(split)}: up to date ({finished.Items.Count} rows cached)");
-            return new SplitReport(split.Name, dir, finished.Items.Count, 0, finished.Items.Count, finished.Skipped, FeatureExtractor.Elapsed(start), new StageSeconds(0, 0, 0, 0, 0));
+            return new SplitReport
+            {
+                Split = split.Name, CacheDir = dir, Images = finished.Items.Count, Computed = 0, Reused = finished.Items.Count, Skipped = finished.Skipped,
+                Seconds = FeatureExtractor.Elapsed(start), Stages = new StageSeconds(0, 0, 0, 0, 0),
+            };
         }
 
         using var store = PartialStore.OpenOrCreate(dir, new PartialState(fingerprint, rows), backbone.FeatureLength);
@@ -63,7 +67,11 @@ internal static class SplitExtraction
         PartialStore.Delete(dir);
 
         // Rows are what the cache holds and computed what the backbone produced: a skipped file is neither.
-        return new SplitReport(split.Name, dir, manifest.Items.Count, work.Count + unopenable.Count - skippedNow, reused, manifest.Skipped, FeatureExtractor.Elapsed(start), pipeline.Stages);
+        return new SplitReport
+        {
+            Split = split.Name, CacheDir = dir, Images = manifest.Items.Count, Computed = work.Count + unopenable.Count - skippedNow, Reused = reused,
+            Skipped = manifest.Skipped, Seconds = FeatureExtractor.Elapsed(start), Stages = pipeline.Stages,
+        };
     }
 
     private static string Label(DatasetSplit split) => split.Name.Length > 0 ? split.Name : "images";

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Pipeline.Extractor.Images;
 
 /// <summary>Reading: the file (or bytes in memory) into the reused buffer, hashed; links resolved, special files refused.</summary>
@@ -34,7 +32,7 @@ internal sealed partial class ImageDecoder
         }
 
         FileLength = read;
-        SHA256.HashData(FileBytes, sha256);
+        Sha256.Of(FileBytes, sha256);
     }
 
     /// <summary>Takes an encoded image already in memory (predict on bytes or a stream) as <see cref="ReadFile"/> takes a file.</summary>
@@ -49,7 +47,7 @@ internal sealed partial class ImageDecoder
         Reserve(encoded.Length);
         encoded.CopyTo(_file);
         FileLength = encoded.Length;
-        SHA256.HashData(FileBytes, sha256);
+        Sha256.Of(FileBytes, sha256);
     }
 
     /// <summary>

@@ -44,7 +44,7 @@ internal static class ExternalData
             }
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset());
+        return Platform.Sha256.ToHex(hash.GetHashAndReset());
     }
 
     /// <summary>Checks every external tensor's location and extent (the file exists beside the model and is long enough).</summary>

@@ -53,8 +53,8 @@ internal static class OnnxTools
         var shapes = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
-            _ = OrtSetup.Environment;
-            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(OnnxGraph.WithFloatOutputs(model, tensors).ToByteArray());
+            using var options = CpuSessionOptions.Create(0);
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(OnnxGraph.WithFloatOutputs(model, tensors).ToByteArray(), options);
             using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[dims.Aggregate(1L, (a, b) => a * b)], dims);
             using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
             using var outputs = session.Run(run, [input], [value], tensors);

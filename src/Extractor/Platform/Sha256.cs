@@ -10,6 +10,12 @@ internal static class Sha256
 
     public static string Hex(Stream stream) => Convert.ToHexStringLower(SHA256.HashData(stream));
 
+    /// <summary>The 32-byte digest of <paramref name="bytes"/> into <paramref name="digest"/>, allocating nothing (the decoders' per-image hash).</summary>
+    public static void Of(ReadOnlySpan<byte> bytes, Span<byte> digest) => SHA256.HashData(bytes, digest);
+
+    /// <summary>A digest computed elsewhere (<see cref="Of(ReadOnlySpan{byte}, Span{byte})"/>, an incremental hash) as the manifests write it.</summary>
+    public static string ToHex(ReadOnlySpan<byte> digest) => Convert.ToHexStringLower(digest);
+
     /// <summary>Of a file's bytes, read as a stream (a model file or an image: never whole in memory).</summary>
     public static string OfFile(string path)
     {

@@ -35,8 +35,7 @@ internal static class DatasetAudit
 
         // 1. Out-of-fold probabilities: the same cross-validation as train's default chooses the epochs; each
         //    fold's head, trained for that many epochs without the fold, scores the fold's images.
-        int smallest = Enumerable.Range(0, k).Min(c => images.Count(v => source.Labels[v[0]] == c));
-        folds = Math.Min(folds, smallest);
+        (folds, _, int smallest) = HeadSelection.FoldsFor(source, train, folds);
         if (folds < 2)
         {
             throw new DataLayoutException(train.Directory, $"a class has {smallest} image: out-of-fold scores need at least 2 per class", "add photos to the smallest class");

@@ -5,11 +5,23 @@ namespace Pipeline.Head.Scoring;
 /// temperature it was calibrated with (1: not calibrated). The expected calibration error is over
 /// <see cref="TemperatureScaling.Bins"/> equal-width bins of the top probability.
 /// </summary>
-/// <param name="Temperature">The head's temperature T (probabilities are softmax(logits / T)), fitted on held-out predictions.</param>
-/// <param name="ErrorBefore">Expected calibration error of softmax(logits).</param>
-/// <param name="ErrorAfter">Expected calibration error of softmax(logits / T): what the head reports.</param>
-/// <param name="LossBefore">Log-loss of softmax(logits).</param>
-/// <param name="BinsBefore">The reliability diagram of softmax(logits).</param>
-/// <param name="BinsAfter">The reliability diagram of softmax(logits / T).</param>
-public sealed record CalibrationReport(double Temperature, double ErrorBefore, double ErrorAfter, double LossBefore,
-                                       IReadOnlyList<ReliabilityBin> BinsBefore, IReadOnlyList<ReliabilityBin> BinsAfter);
+public sealed record CalibrationReport
+{
+    /// <summary>The head's temperature T (probabilities are softmax(logits / T)), fitted on held-out predictions.</summary>
+    public required double Temperature { get; init; }
+
+    /// <summary>Expected calibration error of softmax(logits).</summary>
+    public required double ErrorBefore { get; init; }
+
+    /// <summary>Expected calibration error of softmax(logits / T): what the head reports.</summary>
+    public required double ErrorAfter { get; init; }
+
+    /// <summary>Log-loss of softmax(logits).</summary>
+    public required double LossBefore { get; init; }
+
+    /// <summary>The reliability diagram of softmax(logits).</summary>
+    public required IReadOnlyList<ReliabilityBin> BinsBefore { get; init; }
+
+    /// <summary>The reliability diagram of softmax(logits / T).</summary>
+    public required IReadOnlyList<ReliabilityBin> BinsAfter { get; init; }
+}

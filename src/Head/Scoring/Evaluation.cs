@@ -99,8 +99,11 @@ public sealed record Evaluation(int Images, double Accuracy, double Loss, IReadO
         return FromConfusion(classes, confusion, loss / Math.Max(clean.Length, 1)) with
         {
             Mistakes = mistakes.OrderBy(m => m.TrueProbability).ThenBy(m => m.Path, StringComparer.Ordinal).ToList(),
-            Calibration = new CalibrationReport(temperature, TemperatureScaling.ExpectedError(before.Bins()), TemperatureScaling.ExpectedError(after.Bins()),
-                lossBefore / Math.Max(clean.Length, 1), before.Bins(), after.Bins()),
+            Calibration = new CalibrationReport
+            {
+                Temperature = temperature, ErrorBefore = TemperatureScaling.ExpectedError(before.Bins()), ErrorAfter = TemperatureScaling.ExpectedError(after.Bins()),
+                LossBefore = lossBefore / Math.Max(clean.Length, 1), BinsBefore = before.Bins(), BinsAfter = after.Bins(),
+            },
             Context = new EvaluationContext(headName, cache.Directory, cache.Manifest.Source, cache.Manifest.Backbone.Describe(), cache.Manifest.Preprocessing.Describe()),
         };
     }

@@ -93,7 +93,11 @@ internal sealed class FoldRun : IDisposable
         var (trainLoss, trainAcc) = Pass(order, train: true);
         var (valLoss, valAcc) = HeldOut is null ? (double.NaN, double.NaN) : Pass(HeldOut, train: false);
         Flops += (3 * FlopsPerRow * order.Length) + (FlopsPerRow * (HeldOut?.Length ?? 0));
-        var record = new EpochRecord(epoch, trainLoss, trainAcc, HeldOut is null ? null : valLoss, HeldOut is null ? null : valAcc, clock.Elapsed.TotalMilliseconds);
+        var record = new EpochRecord
+        {
+            Epoch = epoch, TrainLoss = trainLoss, TrainAccuracy = trainAcc, ValLoss = HeldOut is null ? null : valLoss, ValAccuracy = HeldOut is null ? null : valAcc,
+            Milliseconds = clock.Elapsed.TotalMilliseconds,
+        };
         _history.Add(record);
         if (!double.IsFinite(trainLoss) || (HeldOut is not null && !double.IsFinite(valLoss)))
         {

@@ -124,4 +124,23 @@ public sealed record HeadOptions
 }
 
 /// <summary>One epoch of training: what the per-epoch log line prints.</summary>
-public sealed record EpochRecord(int Epoch, double TrainLoss, double TrainAccuracy, double? ValLoss, double? ValAccuracy, double Milliseconds);
+public sealed record EpochRecord
+{
+    /// <summary>The epoch (1-based).</summary>
+    public required int Epoch { get; init; }
+
+    /// <summary>Mean training loss over the epoch.</summary>
+    public required double TrainLoss { get; init; }
+
+    /// <summary>Training accuracy over the epoch.</summary>
+    public required double TrainAccuracy { get; init; }
+
+    /// <summary>Held-out loss after the epoch; null when nothing was held out (head.json leaves it out).</summary>
+    public double? ValLoss { get; init; }
+
+    /// <summary>Held-out accuracy after the epoch; null when nothing was held out.</summary>
+    public double? ValAccuracy { get; init; }
+
+    /// <summary>Wall time of the epoch.</summary>
+    public required double Milliseconds { get; init; }
+}

@@ -39,13 +39,13 @@ internal static class HeadSelection
             return OnValidation(train, validation, grid, scored, log);
         }
 
-        var (smallest, count) = SmallestClass(train, validation, grid[0].Exclude);
-        if (count >= folds)
+        var (k, smallest, count) = FoldsFor(FeatureSource.Of(train, validation, grid[0].Exclude), train, folds);
+        if (k == folds)
         {
             return CrossValidated(train, validation, grid, folds, scored, log);
         }
 
-        if (count >= 2)
+        if (k >= 2)
         {
             info?.Invoke($"{folds}-fold cross-validation needs {folds} images of every class; '{smallest}' has {count}: using {count} folds");
             return CrossValidated(train, validation, grid, count, scored, log);
@@ -67,10 +67,20 @@ internal static class HeadSelection
         }
     }
 
-    /// <summary>The class with the fewest images over training + validation (clean rows), and that count; a class with none is refused.</summary>
-    private static (string Class, int Count) SmallestClass(FeatureCache train, FeatureCache? validation, IReadOnlyList<string> exclude)
+    /// <summary>
+    /// The one fold rule, for train's selection and the audit's out-of-fold scores: K drops to the images of the
+    /// smallest class over training + validation (a multi-label cache's images are one group); that class and its
+    /// count come with it for the message. A class with no images is refused.
+    /// </summary>
+    internal static (int Folds, string Class, int Count) FoldsFor(FeatureSource source, FeatureCache train, int folds)
     {
-        var source = FeatureSource.Of(train, validation, exclude);
+        var (smallest, count) = SmallestClass(source, train);
+        return (Math.Min(folds, count), smallest, count);
+    }
+
+    /// <summary>The class with the fewest images over training + validation (clean rows), and that count; a class with none is refused.</summary>
+    private static (string Class, int Count) SmallestClass(FeatureSource source, FeatureCache train)
+    {
         if (source.MultiLabel)
         {
             return ("the multi-label images", HeadTrainer.Images(source).Length);   // iteratively stratified by label set
@@ -101,7 +111,7 @@ internal static class HeadSelection
         foreach (var options in grid)
         {
             var cv = HeadTrainer.CrossValidate(train, validation, options, folds, SingleFoldFrom);
-            var score = new SettingScore(options, cv.Accuracy, cv.AccuracyStdErr, cv.Loss, cv.LossStdErr, cv.BestEpoch, cv.Seconds);
+            var score = SettingScore.Of(options, cv);
             scores.Add(score);
             scored?.Invoke(score);
             if (best is null || cv.Loss < best.Value.Cv.Loss)
@@ -113,7 +123,7 @@ internal static class HeadSelection
         var (chosen, chosenCv) = best!.Value;
         if (grid[0].ConvexProbe && ProbeSelection.CrossValidate(train, validation, grid[0], folds, SingleFoldFrom) is { } probe)
         {
-            var score = new SettingScore(probe.Options, probe.Cv.Accuracy, probe.Cv.AccuracyStdErr, probe.Cv.Loss, probe.Cv.LossStdErr, 1, probe.Cv.Seconds);
+            var score = SettingScore.Of(probe.Options, probe.Cv);   // the probe's BestEpoch is 1
             scores.Add(score);
             scored?.Invoke(score);
             if (probe.Cv.Loss < chosenCv.Loss)
@@ -134,8 +144,7 @@ internal static class HeadSelection
         {
             var clock = Stopwatch.StartNew();
             var head = HeadTrainer.Train(train, validation, options, log);
-            var r = head.Manifest.History[head.Manifest.BestEpoch - 1];
-            var score = new SettingScore(options, r.ValAccuracy, null, r.ValLoss ?? r.TrainLoss, null, head.Manifest.BestEpoch, clock.Elapsed.TotalSeconds);
+            var score = SettingScore.Of(options, head.Manifest, clock.Elapsed.TotalSeconds);
             scores.Add(score);
             scored?.Invoke(score);
             if (best is null || Better(head, best))
@@ -154,9 +163,8 @@ internal static class HeadSelection
 
     private static bool Better(TrainedHead a, TrainedHead b)
     {
-        var ra = a.Manifest.History[a.Manifest.BestEpoch - 1];
-        var rb = b.Manifest.History[b.Manifest.BestEpoch - 1];
-        double accA = ra.ValAccuracy ?? ra.TrainAccuracy, accB = rb.ValAccuracy ?? rb.TrainAccuracy;
-        return accA > accB || (accA == accB && (ra.ValLoss ?? ra.TrainLoss) < (rb.ValLoss ?? rb.TrainLoss));
+        // Nothing held out: the training accuracy at the chosen epoch breaks the tie.
+        double accA = a.Manifest.HeldOutAccuracy ?? a.Manifest.Best.TrainAccuracy, accB = b.Manifest.HeldOutAccuracy ?? b.Manifest.Best.TrainAccuracy;
+        return accA > accB || (accA == accB && a.Manifest.HeldOutLoss < b.Manifest.HeldOutLoss);
     }
 }

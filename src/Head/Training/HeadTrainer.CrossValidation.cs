@@ -4,21 +4,39 @@ using Pipeline.Extractor.Cache;
 namespace Pipeline.Head.Training;
 
 /// <summary>What k-fold cross-validation measured for one setting.</summary>
-/// <param name="Folds">K: the images were dealt into K folds.</param>
-/// <param name="BestEpoch">The epoch count with the lowest mean held-out loss.</param>
-/// <param name="Loss">Mean held-out log-loss over the folds at that epoch.</param>
-/// <param name="LossStdErr">Its standard error (fold spread / √K, or the rows' spread / √n for one held-out fold).</param>
-/// <param name="Accuracy">Mean held-out accuracy over the folds at that epoch.</param>
-/// <param name="AccuracyStdErr">Its standard error.</param>
-/// <param name="Images">Images the folds cover (training + validation).</param>
-/// <param name="Seconds">Time the K fits took.</param>
-public sealed record CrossValidation(int Folds, int BestEpoch, double Loss, double LossStdErr, double Accuracy, double AccuracyStdErr, int Images, double Seconds)
+public sealed record CrossValidation
 {
+    private readonly int? _foldsTrained;
+
+    /// <summary>K: the images were dealt into K folds.</summary>
+    public required int Folds { get; init; }
+
+    /// <summary>The epoch count with the lowest mean held-out loss.</summary>
+    public required int BestEpoch { get; init; }
+
+    /// <summary>Mean held-out log-loss over the folds at that epoch.</summary>
+    public required double Loss { get; init; }
+
+    /// <summary>Its standard error (fold spread / √K, or the rows' spread / √n for one held-out fold).</summary>
+    public required double LossStdErr { get; init; }
+
+    /// <summary>Mean held-out accuracy over the folds at that epoch.</summary>
+    public required double Accuracy { get; init; }
+
+    /// <summary>Its standard error.</summary>
+    public required double AccuracyStdErr { get; init; }
+
+    /// <summary>Images the folds cover (training + validation).</summary>
+    public required int Images { get; init; }
+
+    /// <summary>Time the K fits took.</summary>
+    public required double Seconds { get; init; }
+
     /// <summary>
     /// Folds trained and scored: K below 10,000 images (<c>HeadSelection.SingleFoldFrom</c>), else 1 (a single
-    /// stratified held-out fold of 1/K of the images, whose standard error is already small).
+    /// stratified held-out fold of 1/K of the images, whose standard error is already small). <see cref="Folds"/> when not set.
     /// </summary>
-    public int FoldsTrained { get; init; } = Folds;
+    public int FoldsTrained { get => _foldsTrained ?? Folds; init => _foldsTrained = value; }
 
     /// <summary>Epochs trained before the mean held-out loss stopped improving (at most the setting's epochs).</summary>
     public int EpochsRun { get; init; }
@@ -142,8 +160,10 @@ internal static partial class HeadTrainer
 
             var calibration = source.MultiLabel ? HeldOutCalibration.Off : HeldOutTemperature(options, oofLogits, oofLabels, source.ClassCount, lossSe);
 
-            return new CrossValidation(folds, best + 1, loss, lossSe, acc, accSe, images.Length, clock.Elapsed.TotalSeconds)
+            return new CrossValidation
             {
+                Folds = folds, BestEpoch = best + 1, Loss = loss, LossStdErr = lossSe, Accuracy = acc, AccuracyStdErr = accSe, Images = images.Length,
+                Seconds = clock.Elapsed.TotalSeconds,
                 FoldsTrained = trained,
                 EpochsRun = meanLoss.Count,
                 Flops = flops,

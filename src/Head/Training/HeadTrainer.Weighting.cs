@@ -1,7 +1,6 @@
 using Pipeline.Extractor;
 using Pipeline.Head.Scoring;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Pipeline.Head.Training;
 
@@ -104,16 +103,13 @@ internal static partial class HeadTrainer
     {
         int f = source.FeatureLength, k = source.ClassCount;
         var result = new float[(long)rows.Length * k];
-        var device = model.parameters().First().device;
-        using var _ = torch.no_grad();
-        model.eval();
         for (int start = 0; start < rows.Length; start += batch)
         {
             using var scope = torch.NewDisposeScope();
             int n = Math.Min(batch, rows.Length - start);
             var x = new float[n * f];
             source.ReadRows(rows.AsSpan(start, n), x);
-            var z = model.forward(tensor(x, [n, f], ScalarType.Float32).to(device)).cpu().data<float>().ToArray();
+            var z = model.Logits(x, n).cpu().data<float>().ToArray();
             Array.Copy(z, 0, result, (long)start * k, z.LongLength);
         }
 

@@ -62,8 +62,10 @@ internal static class ProbeSelection
                 var z = logits.ToArray();
                 var y = labels.ToArray();
                 var calibration = HeadTrainer.HeldOutTemperature(options, z, y, source.ClassCount, double.IsNaN(lossSe) ? 0 : lossSe);
-                var cv = new CrossValidation(folds, 1, meanLoss, lossSe, meanAcc, accSe, images.Length, clock.Elapsed.TotalSeconds)
+                var cv = new CrossValidation
                 {
+                    Folds = folds, BestEpoch = 1, Loss = meanLoss, LossStdErr = lossSe, Accuracy = meanAcc, AccuracyStdErr = accSe, Images = images.Length,
+                    Seconds = clock.Elapsed.TotalSeconds,
                     FoldsTrained = trained,
                     EpochsRun = 1,
                     Temperature = calibration.Temperature,
@@ -93,7 +95,7 @@ internal static class ProbeSelection
         var weights = HeadTrainer.ClassWeights(source, [.. rows.Select(r => new[] { r })], probe);
         var model = ConvexProbe.Fit(source, rows, probe.WeightDecay, weights, TorchDevice.Choose(probe.Device));
         var (loss, accuracy) = Score(HeadTrainer.Logits(model, source, rows), rows.Select(r => source.Labels[r]).ToArray(), source.ClassCount, weights);
-        var history = new List<EpochRecord> { new(1, loss, accuracy, null, null, clock.Elapsed.TotalMilliseconds) };
+        var history = new List<EpochRecord> { new() { Epoch = 1, TrainLoss = loss, TrainAccuracy = accuracy, Milliseconds = clock.Elapsed.TotalMilliseconds } };
         return new TrainedHead(model, train.Manifest, probe, history, 1, cv.Seconds + clock.Elapsed.TotalSeconds)
         {
             ViewsCached = images.Max(v => v.Length),

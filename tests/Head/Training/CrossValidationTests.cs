@@ -70,8 +70,8 @@ public sealed class CrossValidationTests(ResNetCache fixture)
     [InlineData(0.0338, 0.0088, 0.0627, 0.0051, false)]   // against wd 0.1: 0.0289 apart, 2 s.e. = 0.0203
     public void TiesAreWithinTwoCombinedStandardErrors(double bestLoss, double bestSe, double loss, double se, bool tie)
     {
-        var best = new SettingScore(new HeadOptions(), 0.98, 0.005, bestLoss, bestSe, 20, 1);
-        var other = new SettingScore(new HeadOptions(), 0.98, 0.005, loss, se, 20, 1);
+        var best = new SettingScore { Options = new HeadOptions(), Accuracy = 0.98, AccuracyStdErr = 0.005, Loss = bestLoss, LossStdErr = bestSe, BestEpoch = 20, Seconds = 1 };
+        var other = best with { Loss = loss, LossStdErr = se };
         Assert.Equal(tie, other.TiesWith(best));
     }
 }

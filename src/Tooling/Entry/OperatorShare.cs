@@ -1,4 +1,4 @@
 namespace Pipeline.Tooling;
 
 /// <summary>One ONNX Runtime operator type's kernel time in a profile.</summary>
-internal sealed record OperatorShare(string Op, double Milliseconds, double Share, int Calls);
+public sealed record OperatorShare(string Op, double Milliseconds, double Share, int Calls);
