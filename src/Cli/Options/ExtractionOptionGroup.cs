@@ -88,7 +88,7 @@ internal static class ExtractionOptionGroup
         FileColumn = r.GetValue(FileColumn),
         LabelColumn = r.GetValue(LabelColumn),
         LabelSeparator = r.GetValue(LabelSeparator),
-        LabelColumns = r.GetValue(LabelColumns),
+        LabelColumns = r.GetValue(LabelColumns) is { Length: > 0 } columns ? columns : null,   // absent: System.CommandLine gives an empty array
     };
 
     /// <summary>The one --strict rule (extract and run): files were skipped and --strict was given → exit non-zero, after the work is done.</summary>
