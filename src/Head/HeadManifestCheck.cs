@@ -1,5 +1,4 @@
 using System.Globalization;
-using TorchSharp;
 
 namespace Pipeline.Head;
 
@@ -106,19 +105,6 @@ internal static class HeadManifestCheck
         {
             throw Bad(dir, $"weights.bin is {length:N0} bytes, but head.json declares {features:N0} features, hidden [{string.Join(",", m.Options.Hidden)}] and {m.Classes.Count} classes: {need:N0} bytes of weights",
                 "the two files are from different heads or damaged: train the head again");
-        }
-    }
-
-    /// <summary>Refuses a head with a NaN or infinite weight: it would score every image NaN, silently.</summary>
-    public static void CheckFinite(string dir, DenseHead model)
-    {
-        using var scope = torch.NewDisposeScope();
-        foreach (var (name, tensor) in model.state_dict())
-        {
-            if (!torch.isfinite(tensor).all().item<bool>())
-            {
-                throw Bad(dir, $"weights.bin's tensor '{name}' holds a NaN or infinity", "train the head again (a diverged run is refused, so this file was damaged or written elsewhere)");
-            }
         }
     }
 

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using Pipeline.Extractor;
 using Pipeline.Extractor.Cache;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Pipeline.Head;
 
@@ -80,7 +78,10 @@ internal sealed record HeadManifest
     public FeatureSpace Space => new() { Backbone = Backbone, Preprocessing = Preprocessing, Dtype = Features.Dtype, Classes = Classes };
 }
 
-/// <summary>A trained head with its manifest. Owns the TorchSharp module.</summary>
+/// <summary>
+/// A trained head with its manifest. One just trained owns its TorchSharp module; one loaded from its folder has only
+/// its weights as arrays (<see cref="HeadWeights"/>), so predict, evaluate and export never load libtorch.
+/// </summary>
 internal sealed class TrainedHead : IDisposable
 {
     public const string ManifestFile = "head.json";
@@ -103,7 +104,19 @@ internal sealed class TrainedHead : IDisposable
         Manifest = manifest;
     }
 
-    public DenseHead Model { get; }
+    private TrainedHead(HeadWeights weights, HeadManifest manifest)
+    {
+        _weights = weights;
+        Manifest = manifest;
+    }
+
+    private HeadWeights? _weights;
+
+    /// <summary>The TorchSharp module of a head trained in this process; null for one loaded from its folder.</summary>
+    public DenseHead? Model { get; }
+
+    /// <summary>The weights as arrays: what inference, export and <see cref="Save"/> use.</summary>
+    public HeadWeights Weights => _weights ??= HeadWeights.From(Model!);
 
     public HeadManifest Manifest { get; private set; }
 
@@ -155,16 +168,22 @@ internal sealed class TrainedHead : IDisposable
     /// </summary>
     public void Save(string dir, bool curves = true)
     {
-        HeadFiles.Write(dir, tmp => Model.save(tmp), JsonSerializer.SerializeToUtf8Bytes(Manifest, JsonFormats.Indented));
+        HeadFiles.Write(dir, tmp =>
+        {
+            using var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+            Weights.Write(file);
+        }, JsonSerializer.SerializeToUtf8Bytes(Manifest, JsonFormats.Indented));
         if (curves)
         {
             AtomicFile.WriteVia(Path.Combine(dir, CurvesFile), tmp => Curves.Save(Manifest.History, Manifest.BestEpoch, tmp));
         }
     }
 
-    public static TrainedHead Load(string dir) => Load(dir, DeviceRequest.Auto);
-
-    public static TrainedHead Load(string dir, DeviceRequest device)
+    /// <summary>
+    /// Reads a head folder: every field of head.json, then the declared sizes against weights.bin's length, before any
+    /// weight is allocated; then the weights, each tensor's name, shape and finiteness.
+    /// </summary>
+    public static TrainedHead Load(string dir)
     {
         string path = HeadFiles.Current(dir, ManifestFile), weights = HeadFiles.Current(dir, WeightsFile);
         if (!File.Exists(path) || !File.Exists(weights))
@@ -190,26 +209,18 @@ internal sealed class TrainedHead : IDisposable
             throw new HeadFileException(dir, $"{ManifestFile} is multi-label but has {manifest.Thresholds?.Count ?? 0} thresholds in [0, 1] for {manifest.Classes.Count} labels", "train the head again");
         }
 
-        var model = new DenseHead(manifest!.Features.Length, manifest.Options.Hidden, manifest.Options.Dropout, manifest.Classes.Count);
         try
         {
-            model.load(weights);
-            HeadManifestCheck.CheckFinite(dir, model);
+            return new TrainedHead(HeadWeights.Read(weights, manifest.Features.Length, manifest.Options.Hidden, manifest.Classes.Count), manifest);
         }
-        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or System.Runtime.InteropServices.ExternalException)
+        catch (NonFiniteWeightsException e)
         {
-            model.Dispose();
+            throw new HeadFileException(dir, $"weights.bin's tensor '{e.Tensor}' holds a NaN or infinity", "train the head again (a diverged run is refused, so this file was damaged or written elsewhere)");
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IOException)
+        {
             throw new HeadFileException(dir, $"{WeightsFile} does not match {ManifestFile} ({e.Message})", "train the head again with this version of the tool");
         }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-
-        model.to(TorchDevice.Choose(device));
-        model.eval();
-        return new TrainedHead(model, manifest);
     }
 
     /// <summary>Refuses features from another feature space (backbone, preprocessing, classes), naming the first difference.</summary>
@@ -236,23 +247,26 @@ internal sealed class TrainedHead : IDisposable
     /// </summary>
     public float[] Probabilities(ReadOnlySpan<float> features, int n, double temperature)
     {
-        using var scope = torch.NewDisposeScope();
-        using var _ = torch.no_grad();
-        var logits = Model.Logits(features, n);   // (n, classes)
-        var device = logits.device;
+        var z = Weights.Logits(features, n);   // (n, classes)
         if (Manifest.MultiLabel == true)
         {
-            return torch.sigmoid(logits).cpu().data<float>().ToArray();
+            System.Numerics.Tensors.TensorPrimitives.Sigmoid(z, z);
+            return z;
         }
 
-        if (temperature != 1)
+        int k = Weights.Outputs;
+        for (int i = 0; i < n; i++)
         {
-            // A tensor, not a C# double: an implicit Scalar may be freed by a finalizer mid-call (see StableAdam).
-            logits = logits.div(tensor((float)temperature).to(device));
+            var row = z.AsSpan(i * k, k);
+            if (temperature != 1)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Divide(row, (float)temperature, row);
+            }
+
+            System.Numerics.Tensors.TensorPrimitives.SoftMax(row, row);
         }
 
-        var p = nn.functional.softmax(logits, 1).cpu();
-        return p.data<float>().ToArray();
+        return z;
     }
 
     /// <summary>
@@ -275,5 +289,5 @@ internal sealed class TrainedHead : IDisposable
         return p;
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose() => Model?.Dispose();
 }

@@ -152,7 +152,7 @@ public sealed class TransferLearning
 
     /// <summary>Loads a head saved by <see cref="Classifier.Save"/> (or the CLI's <c>train</c>); it runs behind its own backbone.</summary>
     /// <param name="head">The head's folder (head.json and weights.bin).</param>
-    public Classifier Load(string head) => new(TrainedHead.Load(head, HeadOptions.Device), Backbone, Log, head);
+    public Classifier Load(string head) => new(TrainedHead.Load(head), Backbone, Log, head);
 
     private static FeatureCache? OpenValidation(string cache, string? validation)
     {

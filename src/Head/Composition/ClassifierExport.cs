@@ -33,16 +33,17 @@ internal static class ClassifierExport
 
         // features (N, F…) → flatten (N, F) → standardise → Linear/ReLU layers → softmax (N, classes), or sigmoid (N, labels) for a multi-label head.
         string x = OnnxBuilder.Node(nodes, "Flatten", [backbone.FeatureTensor], "pipeline_features", ("axis", 1L));
-        var (mean, invStd) = head.Model.Standardization();
+        var weights = head.Weights;
+        float[] mean = weights.Mean, invStd = weights.InvStd;
         inits.Add(OnnxBuilder.FloatTensor("pipeline_feature_mean", mean, [mean.Length]));
         inits.Add(OnnxBuilder.FloatTensor("pipeline_feature_inv_std", invStd, [invStd.Length]));
         x = OnnxBuilder.Node(nodes, "Sub", [x, "pipeline_feature_mean"], "pipeline_centred");
         x = OnnxBuilder.Node(nodes, "Mul", [x, "pipeline_feature_inv_std"], "pipeline_standardised");
-        var layers = head.Model.LinearLayers();
+        var layers = weights.Layers;
         for (int i = 0; i < layers.Count; i++)
         {
-            var (w, shape, b) = layers[i];
-            inits.Add(OnnxBuilder.FloatTensor($"pipeline_fc{i}_W", w, shape));
+            var (w, b) = (layers[i].Weight, layers[i].Bias);
+            inits.Add(OnnxBuilder.FloatTensor($"pipeline_fc{i}_W", w, layers[i].WeightShape));
             inits.Add(OnnxBuilder.FloatTensor($"pipeline_fc{i}_B", b, [b.Length]));
             x = OnnxBuilder.Node(nodes, "Gemm", [x, $"pipeline_fc{i}_W", $"pipeline_fc{i}_B"], $"pipeline_fc{i}", ("transB", 1L));
             if (i < layers.Count - 1)

@@ -55,8 +55,8 @@ public sealed class ConvexProbeTests(ResNetCache fixture)
         Assert.InRange(a.Cv.Accuracy, 0.95, 1);
         using var one = ProbeSelection.FitAll(train, val, a.Options, a.Cv);
         using var two = ProbeSelection.FitAll(train, val, a.Options with { Seed = 2 }, a.Cv);
-        var w1 = one.Model.LinearLayers()[0].Weight;
-        var w2 = two.Model.LinearLayers()[0].Weight;
+        var w1 = one.Weights.Layers[0].Weight;
+        var w2 = two.Weights.Layers[0].Weight;
         Assert.Equal(w1, w2);
         var e = Evaluation.Run(one, test);
         Assert.True(e.Accuracy >= 0.975, $"probe test accuracy {e.Accuracy:P2}");

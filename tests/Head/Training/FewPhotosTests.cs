@@ -70,7 +70,7 @@ public sealed class FewPhotosTests
         File.WriteAllLines(tmp.Sub("suspects.txt"), ["# from pipeline audit", "cat/cat.2.jpg", "/dog/dog.3.jpg", ""]);
         var train = CliProcess.Run("train", "--cache", tmp.Sub("cache"), "--out", tmp.Sub("head"), "--head-device", "cpu", "--exclude", tmp.Sub("suspects.txt"), "--json");
         Assert.True(train.ExitCode == 0, train.Stderr);
-        using var head = TrainedHead.Load(tmp.Sub("head"), DeviceRequest.Cpu);
+        using var head = TrainedHead.Load(tmp.Sub("head"));
         Assert.Equal(10, head.Manifest.TrainImages);   // 12 less cat/cat.2.jpg and, as SPLIT/PATH of the flat cache's empty split, dog/dog.3.jpg
         Assert.Equal(["cat/cat.2.jpg", "/dog/dog.3.jpg"], head.Manifest.Options.Exclude);
 

@@ -97,7 +97,7 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
 
         var png = File.ReadAllBytes(tmp.Sub(TrainedHead.CurvesFile));
         Assert.True(png.Length > 5000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G');
-        using var loaded = TrainedHead.Load(tmp.Path, DeviceRequest.Cpu);
+        using var loaded = TrainedHead.Load(tmp.Path);
         Assert.Equal(["cat", "dog"], loaded.Manifest.Classes);
         Assert.Equal(4, loaded.Manifest.History.Count);
         Assert.InRange(loaded.Manifest.BestEpoch, 1, 4);
@@ -127,8 +127,8 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
         using var val = FeatureCache.Open(fixture.Root, "validation");
         using var linear = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [], Epochs = 5, Device = DeviceRequest.Cpu });
         using var deep = HeadTrainer.Train(train, val, new HeadOptions { Hidden = [512, 128], Epochs = 5, Device = DeviceRequest.Cpu });
-        Assert.Single(linear.Model.LinearLayers());
-        Assert.Equal(3, deep.Model.LinearLayers().Count);
+        Assert.Single(linear.Weights.Layers);
+        Assert.Equal(3, deep.Weights.Layers.Count);
         Assert.True(linear.Manifest.History.Max(r => r.ValAccuracy!.Value) > 0.95);
         Assert.True(deep.Manifest.History.Max(r => r.ValAccuracy!.Value) > 0.95);
     }
