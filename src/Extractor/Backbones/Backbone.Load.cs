@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
 using Pipeline.Extractor.Cache;
@@ -59,7 +60,7 @@ internal sealed partial class Backbone
         InferenceSession session;
         try
         {
-            session = CreateSession(model, graph.Model, options);
+            session = CreateSession(model, graph.Model, options, byPath: graph.ExternalDataFolder is null);
         }
         catch (OnnxRuntimeException e)
         {
@@ -104,17 +105,18 @@ internal sealed partial class Backbone
     }
 
     /// <summary>
-    /// The session, built from <paramref name="model"/>'s bytes with one managed copy of the weights alive, not three:
-    /// once serialized, the weights are dropped from the parsed messages (<paramref name="model"/> and the graph it came
-    /// from, which the checks after this read for shapes and op types only), and the serialized bytes go once ONNX
-    /// Runtime has its own. Before, a 45 MB ResNet18 had the file's bytes, the parsed message and the serialized bytes
-    /// alive at ONNX Runtime's own peak; a 528 MB VGG16 three times that.
+    /// The session, built with one managed copy of the weights alive at most, not three: once serialized, the weights are
+    /// dropped from the parsed messages (<paramref name="model"/> and the graph it came from, which the checks after this
+    /// read for shapes and op types only). With <paramref name="byPath"/> (a model whose weights are all in the graph)
+    /// the graph is streamed to an unlinked temporary file and ONNX Runtime reads it from there, so no serialized copy is
+    /// alive in the managed heap while ONNX Runtime builds its own: resnet18's predict peaks about 60 MB lower
+    /// (docs/scale.md). A model with external data keeps its bytes (small: the weights stay in their files).
     /// </summary>
-    private static InferenceSession CreateSession(ModelProto model, ModelProto parsed, SessionOptions options)
+    private static InferenceSession CreateSession(ModelProto model, ModelProto parsed, SessionOptions options, bool byPath)
     {
         try
         {
-            return FromBytes(model, parsed, options);
+            return (byPath ? FromUnlinkedFile(model, parsed, options) : null) ?? FromBytes(model, parsed, options);
         }
         finally
         {
@@ -131,5 +133,48 @@ internal sealed partial class Backbone
         OnnxGraph.DropWeights(parsed);
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         return new InferenceSession(bytes, options);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="model"/> to a temporary file that is unlinked at once (a kill leaves nothing behind) and has
+    /// ONNX Runtime open it through <c>/proc/self/fd</c>; null where that cannot be done (not Linux, no writable temp
+    /// folder), and the caller passes bytes instead. The model is never dropped before it is written whole.
+    /// </summary>
+    private static InferenceSession? FromUnlinkedFile(ModelProto model, ModelProto parsed, SessionOptions options)
+    {
+        if (!OperatingSystem.IsLinux() || !Directory.Exists("/proc/self/fd"))
+        {
+            return null;
+        }
+
+        FileStream file;
+        string path = Path.Combine(Path.GetTempPath(), $"pipeline-backbone-{Environment.ProcessId}-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            file = new FileStream(path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        using (file)
+        {
+            try
+            {
+                File.Delete(path);
+                model.WriteTo(file);
+                file.Flush();
+            }
+            catch (IOException)
+            {
+                return null;   // a full temp folder: bytes instead
+            }
+
+            OnnxGraph.DropWeights(model);
+            OnnxGraph.DropWeights(parsed);
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            return new InferenceSession($"/proc/self/fd/{file.SafeFileHandle.DangerousGetHandle()}", options);
+        }
     }
 }
