@@ -31,7 +31,8 @@ internal static class FmaPeak
             var clock = Stopwatch.StartNew();
             double flops = Spin(seconds);
             rates[t] = flops / clock.Elapsed.TotalSeconds;
-        }) { IsBackground = true }).ToList();
+        })
+        { IsBackground = true }).ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
         return rates.Sum() / 1e9;

@@ -106,7 +106,13 @@ internal static class SyntheticCache
                 Features = new FeatureInfo { Shape = side > 0 ? [width, side, side] : [features], Dtype = FeatureDtype.Float32 },
                 Parts = [new CachePart(CacheWriter.FeaturesFile, CacheWriter.LabelsFile, count)],
                 Items = labels.Select((label, r) => new CacheItem($"synthetic/{split}/{r:D6}.jpg", label, 0, "")).ToList(),
-                Skipped = [], Augmentation = null, Mirrors = false, Listing = null, Shard = null, Selection = null, Source = null,
+                Skipped = [],
+                Augmentation = null,
+                Mirrors = false,
+                Listing = null,
+                Shard = null,
+                Selection = null,
+                Source = null,
             };
             AtomicFile.Write(Path.Combine(dir, FeatureCache.ManifestFile), JsonSerializer.SerializeToUtf8Bytes(manifest, JsonFormats.Indented));
         }

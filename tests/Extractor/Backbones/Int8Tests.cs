@@ -228,7 +228,8 @@ public sealed class Int8Tests(ResNetCache fixture, QuantizedResNet18 quantizedMo
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 12);
         var spec = new BackboneSpec { Backbone = source, Preprocess = PreprocessMode.Caffe, Device = DeviceRequest.Cpu };
         var all = Int8Quantizer.Run(new QuantizeOptions { Backbone = spec, Calibration = data, Output = tmp.Sub("all.onnx"), Images = 12, Holdout = 12 }
-            with { KeepFloatSearch = false });
+            with
+        { KeepFloatSearch = false });
         var searched = Int8Quantizer.Run(new QuantizeOptions { Backbone = spec, Calibration = data, Output = tmp.Sub("q.onnx"), Images = 12, Holdout = 12 });
         Assert.True(all.MedianCosine < 0.99, $"with every node quantized the median cosine is {all.MedianCosine}");
         Assert.Equal(["c3"], searched.KeptFloat);

@@ -200,7 +200,8 @@ public sealed class HeadTrainingTests(ResNetCache fixture)
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         pressure.Start();
         try
         {
