@@ -126,6 +126,42 @@ public sealed class Classifier : IDisposable
         Predictor().PredictEach(global::Pipeline.Head.Composition.Predictor.ExpandLazily(paths), top, batch, ttaFlip);
 
     /// <summary>
+    /// Classifies the images a label file lists, lazily and in its order, as <see cref="PredictEach"/> does: a CSV with a
+    /// header (<c>filename,label</c>, or Kaggle's <c>id</c> column, ids without an extension found as ID.jpg, .png, …)
+    /// or JSON lines, the same files <c>extract --labels</c> reads. The label column is optional (a Kaggle
+    /// <c>test.csv</c> lists ids only); where a row has a label, the prediction is scored against it and the result's
+    /// <see cref="ListedPredictions.Accuracy"/> (with its Wilson interval) covers those rows. A missing file, a repeated row
+    /// or a label the head does not know is a line in <see cref="ListedPredictions.Problems"/>; the rest proceed.
+    /// Memory is bounded by the batch, whatever the number of rows.
+    /// </summary>
+    /// <param name="labelFile">The CSV or JSON lines file.</param>
+    /// <param name="data">The folder its paths are relative to; null: the label file's folder.</param>
+    /// <param name="fileColumn">The column naming each image; null: the first of filename, file, path, image, id.</param>
+    /// <param name="labelColumn">The label column; null: <c>label</c> where the file has one.</param>
+    /// <param name="top">Classes per image, most likely first.</param>
+    /// <param name="ttaFlip">Average each image with its mirror.</param>
+    /// <param name="batch">Images per inference call.</param>
+    public ListedPredictions PredictListed(string labelFile, string? data = null, string? fileColumn = null, string? labelColumn = null, int top = 1, bool ttaFlip = false, int batch = ExtractionOptions.DefaultBatch)
+    {
+        var result = new ListedPredictions(Classes, scored: !MultiLabel);
+        string root = data ?? Path.GetDirectoryName(Path.GetFullPath(labelFile))!;
+        if (!Directory.Exists(root))
+        {
+            throw new DataLayoutException(root, "no such folder", "give the folder the label file's paths are relative to");
+        }
+
+        // Each label waits in the queue while its image is in the chunk being classified: bounded by the chunk.
+        var labels = new Queue<string?>();
+        var files = Pipeline.Extractor.Dataset.LabelFile.List(labelFile, root, fileColumn, labelColumn, result.ProblemList).Select(r =>
+        {
+            labels.Enqueue(r.Label);
+            return r.File;
+        });
+        result.Source = PredictEach(files, top, ttaFlip, batch).Select(p => result.Score(p, labels.Dequeue()));
+        return result;
+    }
+
+    /// <summary>
     /// Writes backbone + preprocessing + head as one ONNX file: input <c>image</c> (N, H, W, 3) uint8 RGB, resized
     /// as the metadata's <c>resize</c> says; output <c>probabilities</c> (N, classes). ONNX Runtime and OpenCV's DNN load it.
     /// </summary>

@@ -8,7 +8,13 @@ namespace Pipeline.Cli.Commands;
 /// <summary><c>predict</c>: new images through the head's backbone, then the head.</summary>
 internal static class PredictCommand
 {
-    public static readonly Argument<string[]> Paths = new("PATH") { Description = "Image files or folders.", Arity = ArgumentArity.OneOrMore };
+    public static readonly Argument<string[]> Paths = new("PATH") { Description = "Image files or folders (or --labels FILE).", Arity = ArgumentArity.ZeroOrMore };
+
+    public static readonly Option<string?> Data = new("--data")
+    {
+        HelpName = "DIR",
+        Description = "The folder the --labels file's paths are relative to (default: the label file's own folder).",
+    };
 
     public static readonly Option<int> Top = OptionValues.Int("--top", "K", "How many classes to print per image, most likely first.", 1, 1);
 
@@ -19,14 +25,23 @@ internal static class PredictCommand
         var command = new Command("predict", """
             Classify new images (files or folders) with a trained head: backbone, then head.
             Example: pipeline predict --head head photo.jpg more-photos/ --top 2
+                     pipeline predict --head head --labels test.csv --csv   (the images a CSV lists; scored where it has labels)
             """);
         command.Add(Paths);
-        Compose.Add(command, [SharedOptions.Head, Top, BackboneOptions.Backbone, BackboneOptions.Model, BackboneOptions.Device, BackboneOptions.Threads, BackboneOptions.Batch, SharedOptions.Tta, SharedOptions.Json, CsvOutput]);
+        Compose.Add(command, [SharedOptions.Head, Top, BackboneOptions.Backbone, BackboneOptions.Model, BackboneOptions.Device, BackboneOptions.Threads, BackboneOptions.Batch, SharedOptions.Tta, SharedOptions.Json, CsvOutput,
+            ExtractionOptionGroup.Labels, Data, ExtractionOptionGroup.FileColumn, ExtractionOptionGroup.LabelColumn]);
         command.SetAction(r =>
         {
             var pipeline = new TransferLearning { Backbone = BackboneOptions.BindForHead(r, r.GetValue(BackboneOptions.Device)), Log = line => Console.Error.WriteLine(line) };
             using var classifier = pipeline.Load(r.GetValue(SharedOptions.Head)!);
-            var paths = r.GetValue(Paths)!;
+            var paths = r.GetValue(Paths) ?? [];
+            string? labelFile = r.GetValue(ExtractionOptionGroup.Labels);
+            if ((paths.Length == 0) == (labelFile is null))
+            {
+                return ErrorReporter.Report(paths.Length == 0 ? "predict needs images: no PATH and no --labels" : "PATH and --labels both name the images",
+                    "pass image files or folders, or --labels FILE (a CSV or JSON lines file that lists them), not both", ExitCode.BadArgument);
+            }
+
             var missing = paths.FirstOrDefault(f => !File.Exists(f) && !Directory.Exists(f));
             if (missing is not null)
             {
@@ -36,7 +51,9 @@ internal static class PredictCommand
             // Predictions stream: each chunk of images is classified as the output before it is written.
             // A multi-label head reports every label's probability and the labels over their thresholds.
             int top = classifier.MultiLabel ? classifier.Classes.Count : r.GetValue(Top);
-            var predictions = classifier.PredictEach(paths, top, SharedOptions.TtaFlip(r), r.GetValue(BackboneOptions.Batch)).Select(ReportSkip);
+            var listed = labelFile is null ? null
+                : classifier.PredictListed(labelFile, r.GetValue(Data), r.GetValue(ExtractionOptionGroup.FileColumn), r.GetValue(ExtractionOptionGroup.LabelColumn), top, SharedOptions.TtaFlip(r), r.GetValue(BackboneOptions.Batch));
+            var predictions = (listed?.Select(l => l.Prediction) ?? classifier.PredictEach(paths, top, SharedOptions.TtaFlip(r), r.GetValue(BackboneOptions.Batch))).Select(ReportSkip);
             if (r.GetValue(SharedOptions.Json))
             {
                 Output.WriteJsonArray(predictions.Select(p => classifier.MultiLabel
@@ -73,6 +90,18 @@ internal static class PredictCommand
                 }
 
                 Output.Write(table);
+            }
+
+            if (listed is not null)
+            {
+                foreach (var line in listed.Problems)
+                {
+                    Console.Error.WriteLine(line);
+                }
+
+                Console.Error.WriteLine(listed.Labelled == 0
+                    ? $"{labelFile}: no row has a label of the head's classes; nothing scored"
+                    : string.Create(CultureInfo.InvariantCulture, $"accuracy {listed.Accuracy:P2} on {listed.Labelled} labelled images of {labelFile} (95 % Wilson interval {listed.AccuracyLow:P2} to {listed.AccuracyHigh:P2}; {listed.Correct} correct)"));
             }
 
             return 0;

@@ -39,7 +39,7 @@ internal static class ExtractionOptionGroup
     public static readonly Option<string?> Labels = new("--labels")
     {
         HelpName = "FILE",
-        Description = "Labels from a file instead of class folders: a CSV with a header (filename,label or Kaggle's id,label) or JSON lines, paths relative to --data. A missing file, a repeated row or a row without a label is left out with one line.",
+        Description = "A label file: a CSV with a header (filename,label or Kaggle's id,label) or JSON lines, paths relative to --data. extract: labels from it instead of class folders; predict: the images it lists, scored where it has labels. A missing file, a repeated row or a row without a label is left out with one line.",
     };
 
     public static readonly Option<string?> FileColumn = new("--file-column")

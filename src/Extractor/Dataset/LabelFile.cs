@@ -143,7 +143,7 @@ internal sealed class LabelFile
     }
 
     /// <summary>
-    /// The file's path relative to the data root when it exists there; an id without an extension (Kaggle's
+    /// The file's path relative to the data root when it exists there; an id without an image extension (Kaggle's
     /// <c>id</c> column) is tried with each image extension. Null when missing or outside the root.
     /// </summary>
     private static string? Resolve(string dataRoot, string file)
@@ -161,17 +161,56 @@ internal sealed class LabelFile
             return relative.Replace('\\', '/');
         }
 
-        return Path.HasExtension(full) ? null
+        // An id whose own "extension" is not an image's (Kaggle's 1234, or cat.4001) is tried with each image extension.
+        return ImageFolder.ImageExtensions.Contains(Path.GetExtension(full), StringComparer.OrdinalIgnoreCase) ? null
             : ImageFolder.ImageExtensions.Select(e => full + e).FirstOrDefault(File.Exists) is { } withExtension
                 ? Path.GetRelativePath(root, withExtension).Replace('\\', '/') : null;
     }
 
-    private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> CsvRows(string path, string? fileColumn, string? labelColumn)
+    /// <summary>
+    /// The images a label file lists, for predict: each row's file (resolved under <paramref name="dataRoot"/> as
+    /// <see cref="Read"/> does) and its label, null where the file has no label column (Kaggle's <c>test.csv</c>) or
+    /// the cell is blank. A missing file, one outside the root, or a second row for a file is left out with one line
+    /// in <paramref name="problems"/>. Rows come as they are read: memory does not grow with the file.
+    /// </summary>
+    internal static IEnumerable<(string File, string? Label)> List(string path, string dataRoot, string? fileColumn, string? labelColumn, List<string> problems)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DataLayoutException(path, "no such label file", "give the CSV or JSON lines file that lists the images");
+        }
+
+        bool jsonLines = Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson";
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (line, file, label, _) in jsonLines ? JsonRows(path, fileColumn, labelColumn) : CsvRows(path, fileColumn, labelColumn, labelOptional: labelColumn is null))
+        {
+            string where = $"{path}:{line}";
+            if (string.IsNullOrWhiteSpace(file))
+            {
+                problems.Add($"{where}: no file name; row left out");
+            }
+            else if (Resolve(dataRoot, file.Trim()) is not { } relative)
+            {
+                problems.Add($"{where}: '{file}' is not a file under {dataRoot}; row left out");
+            }
+            else if (!seen.TryAdd(relative, line))
+            {
+                problems.Add($"{where}: '{file}' is listed again (first on line {seen[relative]}); the first row is kept");
+            }
+            else
+            {
+                yield return (Path.Combine(Path.GetFullPath(dataRoot), relative), string.IsNullOrWhiteSpace(label) ? null : label.Trim());
+            }
+        }
+    }
+
+    private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> CsvRows(string path, string? fileColumn, string? labelColumn, bool labelOptional = false)
     {
         using var reader = new StreamReader(path, Encoding.UTF8);
         var header = reader.ReadLine() is { } h ? SplitCsv(h.TrimStart('\uFEFF')) : [];
         int fileAt = Column(path, header, fileColumn, "file-column");
-        int labelAt = Column(path, header, labelColumn ?? DefaultLabelColumn, "label-column");
+        int labelAt = labelOptional && !header.Any(c => string.Equals(c.Trim(), DefaultLabelColumn, StringComparison.OrdinalIgnoreCase))
+            ? int.MaxValue : Column(path, header, labelColumn ?? DefaultLabelColumn, "label-column");
         int line = 1;
         while (reader.ReadLine() is { } text)
         {
