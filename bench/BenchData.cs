@@ -31,7 +31,7 @@ internal static class BenchData
         {
             Pipeline.Extractor.Backbones.Int8Quantizer.Run(new Pipeline.Extractor.Backbones.QuantizeOptions
             {
-                Backbone = new Pipeline.Extractor.Backbones.BackboneSpec { Device = Pipeline.Extractor.Backbones.DeviceRequest.Cpu },
+                Backbone = new Pipeline.BackboneSpec { Device = Pipeline.DeviceRequest.Cpu },
                 Calibration = Path.Combine(Photos, "train"), Output = path, Images = 64, Holdout = 0,
             });
         }

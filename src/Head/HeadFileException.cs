@@ -1,6 +1,7 @@
+using Pipeline.Head;
 using Pipeline.Extractor;
 
-namespace Pipeline.Head;
+namespace Pipeline;
 
 /// <summary>A head folder without its files, or with files this version cannot read.</summary>
 public sealed class HeadFileException(string folder, string problem, string? remedy = null)

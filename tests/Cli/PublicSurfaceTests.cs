@@ -21,6 +21,19 @@ public sealed class PublicSurfaceTests
         Assert.DoesNotContain("pipeline", friends, StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>`using Pipeline;` reaches every public type the entry point takes or gives; the CLI's three shared helpers are the one other namespace.</summary>
+    [Theory]
+    [InlineData("Pipeline.Extractor", "JsonFormats,Nearest,SettingNames")]
+    [InlineData("Pipeline.Head", "")]
+    public void EveryPublicTypeIsInNamespacePipeline(string library, string helpers)
+    {
+        var types = Assembly.Load(library).GetExportedTypes().Where(t => !t.IsNested).ToList();
+        Assert.NotEmpty(types);
+        var elsewhere = types.Where(t => t.Namespace is not ("Pipeline" or "Pipeline.Extractor.Platform")).Select(t => t.FullName).ToList();
+        Assert.True(elsewhere.Count == 0, $"outside Pipeline: {string.Join(", ", elsewhere)}");
+        Assert.Equal(helpers.Split(',', StringSplitOptions.RemoveEmptyEntries), types.Where(t => t.Namespace == "Pipeline.Extractor.Platform").Select(t => t.Name).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void CliAssemblyIsTheOneNamedPipeline()
     {

@@ -32,7 +32,7 @@ internal static class ExtractionOptionGroup
 
     public static readonly Option<Shard?> Shard = OptionValues.Parsed<Shard?>("--shard", "I/N",
         "Only every N-th image from the I-th: one task of a Slurm array (--shard $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT) or a Kubernetes Indexed Job (--shard $JOB_COMPLETION_INDEX/N); then 'merge CACHE'.",
-        text => Extractor.Dataset.Shard.Parse(text));
+        text => Pipeline.Shard.Parse(text));
 
     public static readonly Option<bool> Strict = OptionValues.Flag("--strict", "Exit non-zero when any file was skipped.");
 

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Backbones;
+using Pipeline.Extractor.Backbones;
+namespace Pipeline;
 
 /// <summary>How activation ranges are read from the calibration images (<c>models quantize --calibrate</c>).</summary>
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CalibrationMethod>))]

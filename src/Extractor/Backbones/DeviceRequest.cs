@@ -1,8 +1,9 @@
+using Pipeline.Extractor.Backbones;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Pipeline.Extractor.Backbones;
+namespace Pipeline;
 
 /// <summary>What a device setting asks for.</summary>
 public enum DeviceKind

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Backbones;
+using Pipeline.Extractor.Backbones;
+namespace Pipeline;
 
 /// <summary>
 /// What becomes of a spatial feature map (C, H, W), or of a transformer's token sequence (T, D), before it is cached,

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Backbones;
+using Pipeline.Extractor.Backbones;
+namespace Pipeline;
 
 /// <summary>The arithmetic the backbone runs in. The cache's dtype (how rows are stored) is a separate choice.</summary>
 public enum Precision

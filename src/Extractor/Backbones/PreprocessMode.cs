@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Backbones;
+using Pipeline.Extractor.Backbones;
+namespace Pipeline;
 
 /// <summary>
 /// How a model that is not a preset wants its pixels, as Keras applications' <c>preprocess_input</c> modes and

@@ -1,6 +1,7 @@
+using Pipeline.Extractor.Backbones;
 using System.Text.Json.Serialization;
 
-namespace Pipeline.Extractor.Backbones;
+namespace Pipeline;
 
 /// <summary>Memory order of the backbone's input tensor.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<TensorLayout>))]

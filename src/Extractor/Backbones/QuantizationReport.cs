@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Backbones;
+using Pipeline.Extractor.Backbones;
+namespace Pipeline;
 
 /// <summary>What a quantization did, and how close its features are to fp32's.</summary>
 public sealed record QuantizationReport

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Cache;
+namespace Pipeline;
 
 /// <summary>How feature rows are stored on disk; written "float32" or "float16" in the manifest (numpy's names).</summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "the members are numpy's dtype names, as the manifest and .npy headers spell them")]

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Cache;
+namespace Pipeline;
 
 /// <summary>
 /// The int8 file features of precision int8 came from (<c>--precision int8</c>): kept beside the cache that made it,

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Cache;
+using Pipeline.Extractor.Cache;
+namespace Pipeline;
 
 /// <summary>A file that was not cached, why, and its size and hash when it was read (so a repaired file is retried).</summary>
 public sealed record SkippedItem(string Path, string Reason)

@@ -1,7 +1,8 @@
+using Pipeline.Extractor.Dataset;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Pipeline.Extractor.Dataset;
+namespace Pipeline;
 
 /// <summary>
 /// Which images of a folder go to which split, without copying a file. Each image's place comes from a

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Dataset;
+using Pipeline.Extractor.Dataset;
+namespace Pipeline;
 
 /// <summary>
 /// Shard <see cref="Index"/> of <see cref="Count"/>: the images whose position in the sorted listing

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Dataset;
+using Pipeline.Extractor.Dataset;
+namespace Pipeline;
 
 /// <summary>
 /// The names of a dataset's splits, as folders, caches, split rules and the CLI spell them: the one place

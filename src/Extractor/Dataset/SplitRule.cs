@@ -1,6 +1,7 @@
+using Pipeline.Extractor.Dataset;
 using System.Globalization;
 
-namespace Pipeline.Extractor.Dataset;
+namespace Pipeline;
 
 /// <summary>
 /// Named shares of each class: fractions (<c>train=0.8,validation=0.1,test=0.1</c>) or image counts

@@ -18,7 +18,7 @@ public static class Caches
     /// </summary>
     /// <param name="cache">A cache folder written by extract, or a split root.</param>
     /// <param name="checkFinite">Also read every row and refuse a non-finite one.</param>
-    /// <exception cref="Pipeline.Extractor.Errors.CacheException">A part is missing, damaged or does not match the manifest.</exception>
+    /// <exception cref="Pipeline.CacheException">A part is missing, damaged or does not match the manifest.</exception>
     public static IReadOnlyList<CacheInfo> Info(string cache, bool checkFinite = false)
     {
         var infos = new List<CacheInfo>();
@@ -39,8 +39,8 @@ public static class Caches
     /// <summary>Joins the shards of each split (their files become the split's parts; nothing is copied).</summary>
     /// <param name="cache">The <c>--out</c> folder every <c>extract --shard I/N</c> task wrote to.</param>
     /// <returns>Per split: the shards merged and the rows the merged cache holds.</returns>
-    /// <exception cref="Pipeline.Extractor.Errors.CacheException">A shard is missing, incomplete or of another data folder.</exception>
-    /// <exception cref="Pipeline.Extractor.Errors.FeatureSpaceMismatchException">Shards were made in different feature spaces.</exception>
+    /// <exception cref="Pipeline.CacheException">A shard is missing, incomplete or of another data folder.</exception>
+    /// <exception cref="Pipeline.FeatureSpaceMismatchException">Shards were made in different feature spaces.</exception>
     public static IReadOnlyList<MergedSplit> Merge(string cache) =>
         CacheMerge.Merge(cache).Select(m => new MergedSplit { Split = m.Split, Shards = m.Shards, Rows = m.Rows }).ToList();
 }

@@ -7,7 +7,7 @@ public static class Models
 {
     /// <summary>Inputs, outputs, operators, parameters, GFLOPs and cut points of an ONNX model file.</summary>
     /// <param name="file">An .onnx file (with its external data files beside it, if it has any).</param>
-    /// <exception cref="Pipeline.Extractor.Errors.ModelFileException">The file is not a readable ONNX model.</exception>
+    /// <exception cref="Pipeline.ModelFileException">The file is not a readable ONNX model.</exception>
     public static ModelInfo Info(string file) => OnnxTools.Describe(file);
 
     /// <summary>
@@ -21,7 +21,7 @@ public static class Models
     /// Preprocessing and pooling to record in the cut model's <c>pipeline.*</c> metadata, so extract needs no other
     /// setting; null, or a spec that sets none of them, keeps the source model's.
     /// </param>
-    /// <exception cref="Pipeline.Extractor.Errors.ModelFileException">No such tensor (the nearest names are given), or an unreadable file.</exception>
+    /// <exception cref="Pipeline.ModelFileException">No such tensor (the nearest names are given), or an unreadable file.</exception>
     public static ModelCut Cut(string input, string tensor, string output, BackboneSpec? record = null)
     {
         bool records = record is { } s && (s.Preprocess is not null || s.Mean is not null || s.Std is not null || s.Scale is not null || s.Channels is not null || s.Pool is not null);

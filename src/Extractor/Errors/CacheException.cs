@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>A feature cache that is missing, damaged, from a newer tool, or incomplete (shards).</summary>
 public sealed class CacheException(string cache, string problem, string? remedy = null)

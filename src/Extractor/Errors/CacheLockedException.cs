@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>Another process holds the cache's write lock (another extract into the same folder).</summary>
 public sealed class CacheLockedException(string cache, Exception? inner = null)

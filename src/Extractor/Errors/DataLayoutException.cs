@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>An image folder that cannot be a labelled dataset (missing, no class folders, one class, no images).</summary>
 public sealed class DataLayoutException(string folder, string problem, string? remedy = null)

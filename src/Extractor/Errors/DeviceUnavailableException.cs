@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>A device that was asked for explicitly and cannot run (CUDA libraries missing, no GPU).</summary>
 public sealed class DeviceUnavailableException(string device, string reason, string? remedy = null, Exception? inner = null)

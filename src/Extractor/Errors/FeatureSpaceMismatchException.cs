@@ -1,6 +1,6 @@
 using Pipeline.Extractor.Cache;
 
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>
 /// Two things that must share one <see cref="FeatureSpace"/> do not: <see cref="Found"/> (a cache, a

@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>
 /// A setting with a value outside what it takes (setting <c>batch</c>, value <c>0</c>, expected "from 1 to

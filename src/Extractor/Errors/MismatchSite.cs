@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>Where a feature-space check failed; each has its own remedy.</summary>
 public enum MismatchSite

@@ -1,4 +1,4 @@
-namespace Pipeline.Extractor.Errors;
+namespace Pipeline;
 
 /// <summary>
 /// An error the user can act on, in the libraries' own terms: the message names the bad value and

@@ -1,6 +1,7 @@
+using Pipeline.Extractor.Extraction;
 using Pipeline.Extractor.Cache;
 
-namespace Pipeline.Extractor.Extraction;
+namespace Pipeline;
 
 /// <summary>Everything <c>extract</c> takes.</summary>
 public sealed record ExtractionOptions
@@ -33,7 +34,7 @@ public sealed record ExtractionOptions
     public long MaxPixels { get; init; } = DefaultMaxPixels;
 
     /// <summary>100 million pixels: a 10,000 × 10,000 photo decodes, a decompression bomb does not.</summary>
-    public const long DefaultMaxPixels = Images.ImageDecoder.DefaultMaxPixels;
+    public const long DefaultMaxPixels = Extractor.Images.ImageDecoder.DefaultMaxPixels;
 
     /// <summary>Random views to cache for the training split (a flat dataset counts as training); null for none.</summary>
     public Augmentation? Augment { get; init; }

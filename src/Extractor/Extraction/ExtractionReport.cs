@@ -1,6 +1,7 @@
+using Pipeline.Extractor.Extraction;
 using Pipeline.Extractor.Cache;
 
-namespace Pipeline.Extractor.Extraction;
+namespace Pipeline;
 
 /// <summary>Seconds spent per stage, summed over the threads that ran it.</summary>
 public sealed record StageSeconds(double Read, double Decode, double Preprocess, double Inference, double Write);

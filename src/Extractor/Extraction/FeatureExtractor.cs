@@ -36,9 +36,9 @@ internal static class FeatureExtractor
     }
 
     /// <summary>int8 calibrates on the training images about to be extracted (the train split of a split root) and keeps its file in CACHE/.models.</summary>
-    private static Backbones.BackboneSpec WithCalibration(ExtractionOptions options) => options.Backbone.Precision != Backbones.Precision.Int8 ? options.Backbone : options.Backbone with
+    private static BackboneSpec WithCalibration(ExtractionOptions options) => options.Backbone.Precision != Precision.Int8 ? options.Backbone : options.Backbone with
     {
-        Calibration = options.Backbone.Calibration ?? (Directory.Exists(Path.Combine(options.Data, Dataset.SplitName.Train)) ? Path.Combine(options.Data, Dataset.SplitName.Train) : options.Data),
+        Calibration = options.Backbone.Calibration ?? (Directory.Exists(Path.Combine(options.Data, SplitName.Train)) ? Path.Combine(options.Data, SplitName.Train) : options.Data),
         QuantizedModels = options.Backbone.QuantizedModels ?? Path.Combine(options.Out, ".models"),
     };
 

@@ -1,4 +1,5 @@
-namespace Pipeline.Extractor.Extraction;
+using Pipeline.Extractor.Extraction;
+namespace Pipeline;
 
 /// <summary>Where extraction reports progress; the CLI draws a bar or prints lines.</summary>
 public interface IExtractionProgress

@@ -1,7 +1,7 @@
-using System.Text;
 using Pipeline.Extractor.Images;
+using System.Text;
 
-namespace Pipeline.Extractor.Images;
+namespace Pipeline;
 
 /// <summary>
 /// Random views cached for the training split (the classic walkthrough's ImageDataGenerator:

@@ -1,4 +1,5 @@
-namespace Pipeline.Head.Auditing;
+using Pipeline.Head.Auditing;
+namespace Pipeline;
 
 /// <summary>One image of an audit: its split and its path as the cache's manifest has it.</summary>
 /// <param name="Split">train, validation, test, or empty for a flat cache.</param>
@@ -47,7 +48,7 @@ public sealed record AuditReport(IReadOnlyList<LabelSuspect> LabelSuspects, IRea
     public string DuplicateSearch { get; init; } = "";
 
     /// <summary>The cross-validation whose out-of-fold predictions scored the training and validation images.</summary>
-    public Training.CrossValidation? CrossValidation { get; init; }
+    public CrossValidation? CrossValidation { get; init; }
 
     /// <summary>The audited cache as the caller named it.</summary>
     internal string Cache { get; init; } = "";

@@ -1,4 +1,5 @@
-namespace Pipeline.Head.Composition;
+using Pipeline.Head.Composition;
+namespace Pipeline;
 
 /// <summary>One image's prediction: the classes most likely first with their probabilities, or why it was skipped.</summary>
 /// <param name="File">The file, or the name given to an image in memory.</param>

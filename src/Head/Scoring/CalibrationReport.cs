@@ -1,4 +1,5 @@
-namespace Pipeline.Head.Scoring;
+using Pipeline.Head.Scoring;
+namespace Pipeline;
 
 /// <summary>
 /// How well the head's probabilities match its accuracy on the evaluated images, before and after the

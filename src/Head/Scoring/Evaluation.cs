@@ -1,6 +1,7 @@
+using Pipeline.Head.Scoring;
 using Pipeline.Extractor.Cache;
 
-namespace Pipeline.Head.Scoring;
+namespace Pipeline;
 
 /// <summary>Per-class precision, recall and F1 with the number of true examples.</summary>
 public sealed record ClassMetrics(string Class, double Precision, double Recall, double F1, int Support);

@@ -1,4 +1,5 @@
-namespace Pipeline.Head.Scoring;
+using Pipeline.Head.Scoring;
+namespace Pipeline;
 
 /// <summary>
 /// What a multi-label head scored on a test set: per label, precision, recall and F1 at its threshold and its

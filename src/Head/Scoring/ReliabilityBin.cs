@@ -1,4 +1,5 @@
-namespace Pipeline.Head.Scoring;
+using Pipeline.Head.Scoring;
+namespace Pipeline;
 
 /// <summary>One bar of a reliability diagram: the images whose top probability lies in (<paramref name="Low"/>, <paramref name="High"/>].</summary>
 /// <param name="Low">The bin's lower edge (excluded).</param>

@@ -1,6 +1,7 @@
+using Pipeline.Head.Training;
 using Pipeline.Extractor;
 
-namespace Pipeline.Head.Training;
+namespace Pipeline;
 
 /// <summary>
 /// Hyper-parameters of a dense head. The defaults are the classic walkthrough's head (Dense(256, ReLU) →

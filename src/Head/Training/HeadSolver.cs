@@ -1,4 +1,5 @@
-namespace Pipeline.Head.Training;
+using Pipeline.Head.Training;
+namespace Pipeline;
 
 /// <summary>How a head's weights are found.</summary>
 public enum HeadSolver

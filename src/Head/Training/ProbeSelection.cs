@@ -117,7 +117,7 @@ internal static class ProbeSelection
             double w = weights?[labels[i]] ?? 1;
             loss -= w * Math.Log(Math.Max(p[(i * classes) + labels[i]], 1e-12));
             weightSum += w;
-            correct += Scoring.Evaluation.ArgMax(p.AsSpan(i * classes, classes)) == labels[i] ? 1 : 0;
+            correct += Evaluation.ArgMax(p.AsSpan(i * classes, classes)) == labels[i] ? 1 : 0;
         }
 
         return (loss / Math.Max(weightSum, 1e-12), (double)correct / Math.Max(labels.Length, 1));

@@ -1,6 +1,7 @@
+using Pipeline.Head.Training;
 using Pipeline.Extractor;
 
-namespace Pipeline.Head.Training;
+namespace Pipeline;
 
 /// <summary>
 /// Training produced a non-finite loss: the learning rate is too high for these features, or (when

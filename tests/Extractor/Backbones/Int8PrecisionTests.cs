@@ -39,7 +39,7 @@ public sealed class Int8PrecisionTests
         Assert.Equal(0, CliProcess.Run([.. common, "--out", tmp.Sub("fp32"), "--quiet"]).ExitCode);
         using var int8 = FeatureCache.Open(tmp.Sub("int8"));
         using var fp32 = FeatureCache.Open(tmp.Sub("fp32"));
-        Assert.Equal(Pipeline.Extractor.Backbones.Precision.Int8, int8.Manifest.Space.Backbone.Precision);
+        Assert.Equal(Pipeline.Precision.Int8, int8.Manifest.Space.Backbone.Precision);
         Assert.Equal(fp32.Manifest.Space.Backbone.Sha256, int8.Manifest.Space.Backbone.Sha256);
         var a = AllRows(int8);
         var b = AllRows(fp32);
@@ -131,7 +131,7 @@ public sealed class Int8PrecisionTests
         string data = Datasets.SmallCatsDogs(tmp.Sub("data"), 8);
         var report = Int8Quantizer.Run(new QuantizeOptions
         {
-            Backbone = new BackboneSpec { Backbone = model, Pool = Pipeline.Extractor.Backbones.Pooling.Cls, Device = DeviceRequest.Cpu },
+            Backbone = new BackboneSpec { Backbone = model, Pool = Pipeline.Pooling.Cls, Device = DeviceRequest.Cpu },
             Calibration = data, Output = tmp.Sub("vit-int8.onnx"), Images = 10, Holdout = 6,
         });
         Assert.Equal(1 + (2 * 6), report.WeightedOps);   // the patch Conv; per block q, k, v, out, fc1, fc2 (the pooler is cut away)

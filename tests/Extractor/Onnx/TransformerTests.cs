@@ -98,7 +98,7 @@ public sealed class TransformerTests
         using (var cache = FeatureCache.Open(tmp.Sub("cache")))
         {
             Assert.Equal(32, cache.FeatureLength);
-            Assert.Equal(Pipeline.Extractor.Backbones.Pooling.Cls, cache.Manifest.Space.Backbone.Pool);
+            Assert.Equal(Pipeline.Pooling.Cls, cache.Manifest.Space.Backbone.Pool);
         }
 
         var mean = CliProcess.Run("extract", "--data", data, "--out", tmp.Sub("mean"), "--backbone", model, "--device", "cpu", "--pool", "mean", "--quiet");
