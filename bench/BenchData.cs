@@ -1,5 +1,3 @@
-using Pipeline.Tooling;
-
 namespace Pipeline.Bench;
 
 /// <summary>Inputs for the benchmarks: the shared real photos, and a synthetic VGG16 made once.</summary>
@@ -29,7 +27,7 @@ internal static class BenchData
         string path = Path.Combine(Path.GetTempPath(), "pipeline-bench-resnet18-int8.onnx");
         if (!File.Exists(path))
         {
-            Pipeline.Extractor.Backbones.Int8Quantizer.Run(new Pipeline.Extractor.Backbones.QuantizeOptions
+            Pipeline.Extractor.Surgery.Int8Quantizer.Run(new Pipeline.Extractor.Backbones.QuantizeOptions
             {
                 Backbone = new Pipeline.BackboneSpec { Device = Pipeline.DeviceRequest.Cpu },
                 Calibration = Path.Combine(Photos, "train"), Output = path, Images = 64, Holdout = 0,

@@ -1,6 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Images;
 
 namespace Pipeline.Bench;
 

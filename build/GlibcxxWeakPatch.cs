@@ -1,6 +1,7 @@
 // Used twice: compiled into an MSBuild task by RoslynCodeTaskFactory (TorchSharpGlibcxx.targets),
 // and into the tests (with NO_MSBUILD_TASK) to check the build really did it.
 #pragma warning disable CA1050 // MSBuild inline tasks are found by their global type name
+#pragma warning disable IDE0005 // the task compile has no implicit usings, so System and System.IO are needed there
 using System;
 using System.IO;
 using System.Text;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Release archives: self-contained linux-x64 folders of the pipeline command, tar.gz'd, for machines without .NET.
 #   build/release.sh [OUT]            → OUT/pipeline-<version>-linux-x64-cpu.tar.gz and -cuda.tar.gz (OUT: .dist)
-# The version is the newest git tag (v0.2.0 → 0.2.0) when there is one, else Directory.Build.props'.
+# The version is the newest git tag (v0.3.0 → 0.3.0) when there is one, else Directory.Build.props'.
 # cpu:  ONNX Runtime's CPU provider only; TorchSharp's CPU libtorch; neither flavour has libtorch_python (build/Flavour.targets).
 # cuda: ONNX Runtime with its CUDA provider (CUDA 13, cuDNN 9 on the machine); TorchSharp's CUDA libtorch where the
 #       NuGet feed serves it (TORCH_CUDA=true: libtorch-cuda-12.8-linux-x64), else the head trains on the CPU.

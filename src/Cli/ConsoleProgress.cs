@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pipeline.Extractor;
 
 namespace Pipeline.Cli;
 

@@ -1,6 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Head;
-
 namespace Pipeline.Cli;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Spectre.Console;
-using Pipeline.Extractor;
 
 namespace Pipeline.Cli;
 

@@ -1,5 +1,3 @@
-using Pipeline.Head;
-
 namespace Pipeline;
 
 /// <summary>
@@ -110,7 +108,7 @@ public sealed class Classifier : IDisposable
     /// <returns>One prediction per file, in order; a file that cannot be read has its skip reason.</returns>
     /// <param name="batch">Images per inference call.</param>
     public IReadOnlyList<Prediction> Predict(IEnumerable<string> paths, int top = 1, bool ttaFlip = false, int batch = ExtractionOptions.DefaultBatch) =>
-        Predictor().Predict(global::Pipeline.Predictor.ExpandPaths(paths), top, batch, ttaFlip);
+        Predictor().Predict(Head.Inference.Predictor.ExpandPaths(paths), top, batch, ttaFlip);
 
     /// <summary>
     /// Classifies image files and folders as <see cref="Predict(IEnumerable{string}, int, bool, int)"/> does, lazily: folders
@@ -123,7 +121,7 @@ public sealed class Classifier : IDisposable
     /// <param name="batch">Images per backbone run.</param>
     /// <returns>One prediction per file, in order; a file that cannot be read has its skip reason.</returns>
     public IEnumerable<Prediction> PredictEach(IEnumerable<string> paths, int top = 1, bool ttaFlip = false, int batch = ExtractionOptions.DefaultBatch) =>
-        Predictor().PredictEach(global::Pipeline.Predictor.ExpandLazily(paths), top, batch, ttaFlip);
+        Predictor().PredictEach(Head.Inference.Predictor.ExpandLazily(paths), top, batch, ttaFlip);
 
     /// <summary>
     /// Classifies the images a label file lists, lazily and in its order, as <see cref="PredictEach"/> does: a CSV with a

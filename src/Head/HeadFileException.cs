@@ -1,6 +1,3 @@
-using Pipeline.Head;
-using Pipeline.Extractor;
-
 namespace Pipeline;
 
 /// <summary>A head folder without its files, or with files this version cannot read.</summary>

@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Text;
-using Pipeline.Extractor;
 
 namespace Pipeline.Head;
 

@@ -1,6 +1,4 @@
 using System.Collections;
-using Pipeline.Head.Composition;
-using Pipeline.Head.Scoring;
 
 namespace Pipeline;
 

@@ -1,4 +1,3 @@
-using Pipeline.Extractor;
 using TorchSharp;
 
 namespace Pipeline.Head;

@@ -1,6 +1,4 @@
 using System.Text.Json;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
 
 namespace Pipeline.Head;
 

@@ -1,5 +1,3 @@
-using Pipeline.Head.Training;
-
 namespace Pipeline;
 
 /// <summary>What <see cref="TransferLearning.Sweep"/> gives: the chosen classifier and every setting's held-out score.</summary>

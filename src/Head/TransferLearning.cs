@@ -1,5 +1,3 @@
-using Pipeline.Head;
-
 namespace Pipeline;
 
 /// <summary>

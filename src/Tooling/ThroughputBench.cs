@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pipeline.Extractor.Images;
 
 namespace Pipeline.Tooling;
 

@@ -1,6 +1,5 @@
 using Pipeline.Cli;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor;
 
 namespace Pipeline.Tests.Cli;
 

@@ -1,9 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Cli;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using Pipeline.Tests.Head.Composition;
+using Pipeline.Tests.Head.Inference;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Cli;

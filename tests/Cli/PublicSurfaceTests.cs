@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Runtime.CompilerServices;
-using Pipeline.Extractor;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Cli;
@@ -21,7 +20,7 @@ public sealed class PublicSurfaceTests
         Assert.DoesNotContain("pipeline", friends, StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>`using Pipeline;` reaches every public type the entry point takes or gives; the CLI's three shared helpers are the one other namespace.</summary>
+    /// <summary>`using Pipeline;` reaches every public type the entry point takes or gives; the three shared conventions (JSON format, setting grammar, did-you-mean) are the one other namespace.</summary>
     [Theory]
     [InlineData("Pipeline.Extractor", "JsonFormats,Nearest,SettingNames")]
     [InlineData("Pipeline.Head", "")]
@@ -29,9 +28,9 @@ public sealed class PublicSurfaceTests
     {
         var types = Assembly.Load(library).GetExportedTypes().Where(t => !t.IsNested).ToList();
         Assert.NotEmpty(types);
-        var elsewhere = types.Where(t => t.Namespace is not ("Pipeline" or "Pipeline.Extractor.Platform")).Select(t => t.FullName).ToList();
+        var elsewhere = types.Where(t => t.Namespace is not ("Pipeline" or "Pipeline.Conventions")).Select(t => t.FullName).ToList();
         Assert.True(elsewhere.Count == 0, $"outside Pipeline: {string.Join(", ", elsewhere)}");
-        Assert.Equal(helpers.Split(',', StringSplitOptions.RemoveEmptyEntries), types.Where(t => t.Namespace == "Pipeline.Extractor.Platform").Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(helpers.Split(',', StringSplitOptions.RemoveEmptyEntries), types.Where(t => t.Namespace == "Pipeline.Conventions").Select(t => t.Name).Order(StringComparer.Ordinal));
     }
 
     [Fact]

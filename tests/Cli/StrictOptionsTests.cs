@@ -1,5 +1,4 @@
 using Pipeline.Cli;
-using Pipeline.Extractor;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Cli;

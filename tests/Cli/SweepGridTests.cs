@@ -1,7 +1,5 @@
 using Pipeline.Cli.Commands;
 using Pipeline.Cli;
-using Pipeline.Extractor;
-using Pipeline.Head;
 
 using Pipeline.Tests.Support;
 

@@ -1,7 +1,4 @@
 using System.Text.Json.Nodes;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
 using Pipeline.Tests.Support;
 using TorchSharp;
 

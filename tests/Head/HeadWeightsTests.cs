@@ -1,4 +1,3 @@
-using Pipeline.Head;
 using Pipeline.Tests.Support;
 using TorchSharp;
 

@@ -1,4 +1,3 @@
-using Pipeline.Extractor;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Head;

@@ -1,5 +1,4 @@
 using Pipeline.Tests.Support;
-using Pipeline.Tooling;
 
 namespace Pipeline.Tests.Head;
 

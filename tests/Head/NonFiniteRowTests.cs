@@ -1,8 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
-using Pipeline.Head.Auditing;
-using Pipeline.Head.Training;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Head;

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using System.IO.Compression;
 
 namespace Pipeline.Tests.Support;
 

@@ -1,5 +1,3 @@
-using Pipeline.Extractor;
-
 namespace Pipeline.Tests.Support;
 
 /// <summary>

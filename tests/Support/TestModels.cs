@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Onnx;
-using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Tests.Support;
 

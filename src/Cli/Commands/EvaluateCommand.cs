@@ -1,7 +1,6 @@
 using Spectre.Console;
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Head;
 
 namespace Pipeline.Cli.Commands;
 

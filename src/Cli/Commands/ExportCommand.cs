@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor;
-using Pipeline.Head;
 
 namespace Pipeline.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor;
 
 namespace Pipeline.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor.Backbones;
 
 namespace Pipeline.Cli.Commands;
 

@@ -1,9 +1,6 @@
 using Spectre.Console;
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
 
 namespace Pipeline.Cli.Commands;
 

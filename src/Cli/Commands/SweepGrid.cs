@@ -1,6 +1,4 @@
 using System.Globalization;
-using Pipeline.Extractor;
-using Pipeline.Head;
 
 namespace Pipeline.Cli.Commands;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Pipeline.Cli.Options;
-using Pipeline.Tooling;
 
 namespace Pipeline.Cli.Commands;
 

@@ -1,7 +1,4 @@
 using System.Globalization;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
 using Spectre.Console;
 
 namespace Pipeline.Cli.Commands;

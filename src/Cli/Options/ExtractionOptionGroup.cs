@@ -1,6 +1,4 @@
 using System.CommandLine;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
 
 namespace Pipeline.Cli.Options;
 

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
-using Pipeline.Extractor;
 
 namespace Pipeline.Cli.Options;
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Pipeline.Extractor;
 
 namespace Pipeline.Cli.Options;
 

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Pipeline.Extractor;
-using Pipeline.Head;
 
 namespace Pipeline.Cli.Options;
 

@@ -1,8 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
-using Pipeline.Extractor.Onnx;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Backbones;
 

@@ -1,7 +1,4 @@
 using Onnx;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Onnx;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Backbones;
 

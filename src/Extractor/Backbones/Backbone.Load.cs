@@ -1,9 +1,6 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Platform;
-using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Extractor.Backbones;
 

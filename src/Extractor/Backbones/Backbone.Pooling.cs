@@ -1,6 +1,3 @@
-using Pipeline.Extractor.Onnx;
-using Pipeline.Extractor.Platform;
-
 namespace Pipeline.Extractor.Backbones;
 
 /// <summary>The pooling a backbone gets when none is asked, and the check that an asked one fits the features.</summary>

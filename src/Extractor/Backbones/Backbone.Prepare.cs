@@ -1,8 +1,4 @@
-using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Platform;
-using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Extractor.Backbones;
 
@@ -36,13 +32,13 @@ internal sealed partial class Backbone
         CheckFeatureType(model, featureTensor, file);
         if (model.Graph.Output.Count != 1 || model.Graph.Output[0].Name != featureTensor)
         {
-            model = OnnxGraph.Cut(model, featureTensor, file);
+            model = GraphSurgery.Cut(model, featureTensor, file);
         }
 
         var pool = spec.Pool ?? meta.Pool;
         featureTensor = FeaturePool.Append(model, featureTensor, pool);
 
-        OnnxGraph.MakeBatchDynamic(model);
+        GraphSurgery.MakeBatchDynamic(model);
         var preprocessing = ChoosePreprocessing(preset, spec, meta, input, file) with { Resize = spec.Resize ?? preset?.Preprocessing.Resize ?? meta.Resize ?? ResizeMode.Squash };
         CheckInputSize(input, preprocessing, file);
         float[]? meanImage = null;
@@ -105,7 +101,7 @@ internal sealed partial class Backbone
 
     private static string ChooseFeatureTensor(BackbonePreset? preset, ModelProto model, PipelineMetadata meta, string file, Action<string>? info)
     {
-        var names = OnnxGraph.TensorNames(model.Graph).ToHashSet(StringComparer.Ordinal);
+        var names = GraphSurgery.TensorNames(model.Graph).ToHashSet(StringComparer.Ordinal);
         if (preset?.FeatureTensor is { } t && names.Contains(t))
         {
             return t;

@@ -1,8 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Onnx;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Platform;
-using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Extractor.Backbones;
 

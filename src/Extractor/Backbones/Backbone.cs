@@ -1,9 +1,5 @@
-using System.Security.Cryptography;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Platform;
-using Pipeline.Extractor.Onnx;
 
 namespace Pipeline.Extractor.Backbones;
 

@@ -1,6 +1,3 @@
-using Pipeline.Extractor.Backbones;
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline;
 
 /// <summary>What to load: a preset name or an ONNX file, and how to preprocess for it.</summary>

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Backbones;
 namespace Pipeline;
 
 /// <summary>How activation ranges are read from the calibration images (<c>models quantize --calibrate</c>).</summary>

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Backbones;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Backbones;
 namespace Pipeline;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Backbones;
 namespace Pipeline;
 
 /// <summary>The arithmetic the backbone runs in. The cache's dtype (how rows are stored) is a separate choice.</summary>

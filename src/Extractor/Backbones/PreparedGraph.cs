@@ -1,5 +1,3 @@
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline.Extractor.Backbones;
 
 /// <summary>A backbone graph ready to run or to embed: cut, batch-dynamic, with its identity and preprocessing.</summary>

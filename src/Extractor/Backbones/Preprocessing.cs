@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Backbones;
 using System.Text.Json.Serialization;
 
 namespace Pipeline;

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Backbones;
 namespace Pipeline;
 
 /// <summary>What a quantization did, and how close its features are to fp32's.</summary>

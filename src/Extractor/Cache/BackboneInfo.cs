@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Cache;
 namespace Pipeline;
 
 /// <summary>Which backbone made the features: a cache is only extended or read by the same one.</summary>
@@ -29,5 +28,5 @@ public sealed record BackboneInfo
     public Pooling? Pool { get; init; }
 
     /// <summary>The pair a head must match: same weights, precision and pooling (and, checked beside it, preprocessing).</summary>
-    public string Describe() => $"{Name} (sha256 {Extractor.Platform.Sha256.Short(Sha256)}{(Precision is { } p ? $", {SettingNames.Of(p)}" : "")}{(Quantized is { } q ? $" calibrated {q.Calibration}" : "")}{(Pool is { } pool and not Pooling.Flatten ? $", {SettingNames.Of(pool)} pool" : "")})";
+    public string Describe() => $"{Name} (sha256 {Extractor.Files.Sha256.Short(Sha256)}{(Precision is { } p ? $", {SettingNames.Of(p)}" : "")}{(Quantized is { } q ? $" calibrated {q.Calibration}" : "")}{(Pool is { } pool and not Pooling.Flatten ? $", {SettingNames.Of(pool)} pool" : "")})";
 }

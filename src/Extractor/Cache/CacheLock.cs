@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Cache;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Cache;
 

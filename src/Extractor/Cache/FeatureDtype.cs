@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Cache;
 namespace Pipeline;
 
 /// <summary>How feature rows are stored on disk; written "float32" or "float16" in the manifest (numpy's names).</summary>

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Cache;
 namespace Pipeline;
 
 /// <summary>

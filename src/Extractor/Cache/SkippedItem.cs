@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Cache;
 namespace Pipeline;
 
 /// <summary>A file that was not cached, why, and its size and hash when it was read (so a repaired file is retried).</summary>

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Dataset;
 using System.Buffers.Binary;
 using System.Text;
 

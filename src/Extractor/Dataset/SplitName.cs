@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Dataset;
 namespace Pipeline;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Images;
-
 namespace Pipeline.Extractor.Dataset;
 
 /// <summary>One row to cache: an image and which view of it.</summary>

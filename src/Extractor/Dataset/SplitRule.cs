@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Dataset;
 using System.Globalization;
 
 namespace Pipeline;

@@ -1,5 +1,3 @@
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline;
 
 /// <summary>What one split of a feature cache holds: its feature space, and its images per class (<c>info</c>).</summary>

@@ -1,5 +1,3 @@
-using Pipeline.Extractor.Onnx;
-
 namespace Pipeline;
 
 /// <summary>Model files: what one holds (<c>models info</c>) and cutting it to a feature extractor (<c>models cut</c>).</summary>

@@ -1,5 +1,3 @@
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline;
 
 /// <summary>

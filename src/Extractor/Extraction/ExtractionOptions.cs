@@ -1,6 +1,3 @@
-using Pipeline.Extractor.Extraction;
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline;
 
 /// <summary>Everything <c>extract</c> takes.</summary>

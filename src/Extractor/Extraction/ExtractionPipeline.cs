@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Threading.Channels;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Images;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Extraction;
 

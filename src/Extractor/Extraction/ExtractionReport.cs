@@ -1,6 +1,3 @@
-using Pipeline.Extractor.Extraction;
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline;
 
 /// <summary>Seconds spent per stage, summed over the threads that ran it.</summary>

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Numerics.Tensors;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Extraction;
 

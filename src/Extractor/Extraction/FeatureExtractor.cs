@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Images;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Extraction;
 

@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Extraction;
 namespace Pipeline;
 
 /// <summary>Where extraction reports progress; the CLI draws a bar or prints lines.</summary>

@@ -1,5 +1,3 @@
-using Pipeline.Extractor.Images;
-
 namespace Pipeline.Extractor.Extraction;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Extraction;
 

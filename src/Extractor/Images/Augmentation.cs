@@ -1,4 +1,3 @@
-using Pipeline.Extractor.Images;
 using System.Text;
 
 namespace Pipeline;

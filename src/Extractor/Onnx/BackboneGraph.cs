@@ -1,6 +1,4 @@
 using Onnx;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Images;
 
 namespace Pipeline.Extractor.Onnx;
 
@@ -62,7 +60,7 @@ internal sealed record BackboneGraph(ModelProto Model, string InputName, string 
         x = OnnxBuilder.Node(nodes, "Add", [x, "pipeline_offset"], "pipeline_normalised");
 
         // The backbone reads the normalised tensor instead of its old input.
-        OnnxGraph.Rename(g.Node, graph.InputName, x);
+        GraphSurgery.Rename(g.Node, graph.InputName, x);
 
         foreach (var node in g.Node.Where(n => n.OpType is "MaxPool" or "AveragePool"))
         {

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Google.Protobuf;
 using Onnx;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Extractor.Onnx;
 
@@ -44,7 +43,7 @@ internal static class ExternalData
             }
         }
 
-        return Platform.Sha256.ToHex(hash.GetHashAndReset());
+        return Extractor.Files.Sha256.ToHex(hash.GetHashAndReset());
     }
 
     /// <summary>Checks every external tensor's location and extent (the file exists beside the model and is long enough).</summary>

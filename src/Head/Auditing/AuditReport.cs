@@ -1,4 +1,3 @@
-using Pipeline.Head.Auditing;
 namespace Pipeline;
 
 /// <summary>One image of an audit: its split and its path as the cache's manifest has it.</summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using Pipeline.Head.Scoring;
 
 namespace Pipeline.Head.Auditing;
 

@@ -1,4 +1,3 @@
-using Pipeline.Head.Scoring;
 namespace Pipeline;
 
 /// <summary>

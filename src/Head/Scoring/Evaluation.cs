@@ -1,6 +1,3 @@
-using Pipeline.Head.Scoring;
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline;
 
 /// <summary>Per-class precision, recall and F1 with the number of true examples.</summary>

@@ -1,5 +1,3 @@
-using Pipeline.Extractor.Cache;
-
 namespace Pipeline.Head.Scoring;
 
 /// <summary>The multi-label metrics scikit-learn users read: per-label P/R/F1 at thresholds, micro/macro F1, AP and mAP, subset accuracy.</summary>

@@ -1,4 +1,3 @@
-using Pipeline.Head.Scoring;
 namespace Pipeline;
 
 /// <summary>One bar of a reliability diagram: the images whose top probability lies in (<paramref name="Low"/>, <paramref name="High"/>].</summary>

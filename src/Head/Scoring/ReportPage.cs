@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using Pipeline.Extractor.Images;
-using Pipeline.Extractor.Platform;
 
 namespace Pipeline.Head.Scoring;
 

@@ -1,6 +1,3 @@
-using Pipeline.Head.Training;
-using Pipeline.Extractor;
-
 namespace Pipeline;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Pipeline.Extractor.Cache;
 
 namespace Pipeline.Head.Training;
 

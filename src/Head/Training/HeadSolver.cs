@@ -1,4 +1,3 @@
-using Pipeline.Head.Training;
 namespace Pipeline;
 
 /// <summary>How a head's weights are found.</summary>

@@ -1,5 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Head.Scoring;
 using TorchSharp;
 
 namespace Pipeline.Head.Training;

@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Pipeline.Head.Training;
 

@@ -1,4 +1,3 @@
-using Pipeline.Head.Training;
 namespace Pipeline;
 
 /// <summary>One setting's held-out score: cross-validated means ± standard errors, or on the validation split (no errors).</summary>

@@ -1,8 +1,4 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Onnx;
 using Pipeline.Tests.Support;
-using Pipeline.Tooling;
 
 namespace Pipeline.Tests.Extractor.Backbones;
 
@@ -70,7 +66,7 @@ public sealed class Int8PrecisionTests
         Assert.Equal(Sha256Of(kept), recorded.Sha256);
         Assert.EndsWith($"-int8-{recorded.Calibration}.onnx", kept);
 
-        var (files, pixels) = Pipeline.Tests.Head.Composition.ClassifierExportTests.TestPhotosAt(tmp, 4);
+        var (files, pixels) = Pipeline.Tests.Head.Inference.ClassifierExportTests.TestPhotosAt(tmp, 4);
         var predict = CliProcess.Run(["predict", "--head", tmp.Sub("head"), "--device", "cpu", "--top", "2", "--json", .. files]);
         Assert.True(predict.ExitCode == 0, predict.Stderr);
         string onnx = tmp.Sub("classifier.onnx");
@@ -114,7 +110,7 @@ public sealed class Int8PrecisionTests
     private static BackboneInfo TrainedHeadManifest(string head)
     {
         using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(head, "head.json")));
-        return System.Text.Json.JsonSerializer.Deserialize<BackboneInfo>(doc.RootElement.GetProperty("backbone"), Pipeline.Extractor.Platform.JsonFormats.Indented)!;
+        return System.Text.Json.JsonSerializer.Deserialize<BackboneInfo>(doc.RootElement.GetProperty("backbone"), Pipeline.Conventions.JsonFormats.Indented)!;
     }
 
     /// <summary>

@@ -1,9 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Pipeline.Cli;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Onnx;
-using Pipeline.Head;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Backbones;

@@ -1,6 +1,4 @@
 using System.Globalization;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Backbones;

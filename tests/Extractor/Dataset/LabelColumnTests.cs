@@ -1,5 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Dataset;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Dataset;
@@ -92,7 +90,7 @@ public sealed class LabelColumnTests
     private static string Flag(IReadOnlySet<string> labels, string label) => labels.Contains(label) ? "1" : "0";
 
     /// <summary>
-    /// The first <paramref name="perClass"/>/2 cat and dog test photos linked into one flat folder, each with its
+    /// The first <paramref name="count"/>/2 cat and dog test photos linked into one flat folder, each with its
     /// labels: its folder's class, and "big" when its JPEG is larger than the median of those chosen.
     /// </summary>
     internal static (string Data, List<(string File, IReadOnlySet<string> Labels)> Truth) Photos(TempDir tmp, int count)

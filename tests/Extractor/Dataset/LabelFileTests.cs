@@ -1,7 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Dataset;
-using Pipeline.Extractor.Extraction;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Dataset;

@@ -1,5 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Dataset;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Dataset;

@@ -1,6 +1,4 @@
 using Pipeline.Cli;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Dataset;

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Pipeline.Cli;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Extraction;

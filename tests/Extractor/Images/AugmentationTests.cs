@@ -1,9 +1,4 @@
 using Pipeline.Cli;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Images;
-using Pipeline.Head;
-using Pipeline.Head.Composition;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Images;

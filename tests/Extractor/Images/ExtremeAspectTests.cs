@@ -1,9 +1,5 @@
 using System.IO.Compression;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Extraction;
-using Pipeline.Extractor.Images;
 using Pipeline.Tests.Support;
-using Pipeline.Tooling;
 
 namespace Pipeline.Tests.Extractor.Images;
 

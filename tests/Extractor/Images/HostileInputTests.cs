@@ -1,7 +1,4 @@
 using Pipeline.Cli;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Images;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Images;

@@ -1,5 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Images;
 using Pipeline.Tests.Support;
 using Xunit.Abstractions;
 

@@ -1,8 +1,4 @@
 using Onnx;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Extraction;
-using Pipeline.Extractor.Onnx;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Onnx;
@@ -175,12 +171,12 @@ public sealed class ModelFileTests
         {
             case "uint8-input":
                 g.Input[0] = OnnxBuilder.Value("image", TensorProto.Types.DataType.Uint8, ["N", 3, TestModels.Size, TestModels.Size]);
-                OnnxGraph.Rename(g.Node, "image", "image_float");
+                GraphSurgery.Rename(g.Node, "image", "image_float");
                 g.Node.Insert(0, new NodeProto { OpType = "Cast", Name = "to_float", Input = { "image" }, Output = { "image_float" }, Attribute = { new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)Float } } });
                 break;
             case "two-inputs":
                 g.Input.Add(OnnxBuilder.Value("mask", Float, ["N", 3, TestModels.Size, TestModels.Size]));
-                OnnxGraph.Rename(g.Node, "image", "masked");
+                GraphSurgery.Rename(g.Node, "image", "masked");
                 g.Node.Insert(0, new NodeProto { OpType = "Mul", Name = "mask_mul", Input = { "image", "mask" }, Output = { "masked" } });
                 break;
             case "int64-output":

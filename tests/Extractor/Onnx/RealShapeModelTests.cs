@@ -1,9 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Onnx;
-using Pipeline.Head;
-using Pipeline.Head.Composition;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Extractor.Onnx;
@@ -167,7 +162,7 @@ public sealed class RealShapeModelTests
     private static void AssertExportMatchesPredict(TempDir tmp, TrainedHead head, string backbone, string onnx, int size)
     {
         const int n = 4;
-        var (files, pixels) = Pipeline.Tests.Head.Composition.ClassifierExportTests.TestPhotosAt(tmp, n, size);
+        var (files, pixels) = Pipeline.Tests.Head.Inference.ClassifierExportTests.TestPhotosAt(tmp, n, size);
         using var predictor = new Predictor(head, HeadBackbone.Spec(head.Manifest, backbone, device: DeviceRequest.Cpu));
         var (expected, skipped) = predictor.Probabilities(files);
         Assert.All(skipped, s => Assert.Null(s));

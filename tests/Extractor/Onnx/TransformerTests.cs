@@ -2,12 +2,8 @@ using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Onnx;
-using Pipeline.Tests.Head.Composition;
+using Pipeline.Tests.Head.Inference;
 using Pipeline.Tests.Support;
-using Pipeline.Tooling;
 
 namespace Pipeline.Tests.Extractor.Onnx;
 

@@ -1,4 +1,3 @@
-using Pipeline.Head.Auditing;
 using TorchSharp;
 
 namespace Pipeline.Tests.Head.Auditing;

@@ -1,12 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Extractor.Platform;
-using Pipeline.Head.Composition;
-using Pipeline.Head.Scoring;
-using Pipeline.Tests.Head.Composition;
+using Pipeline.Tests.Head.Inference;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Head.MultiLabel;

@@ -1,11 +1,6 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
-using Pipeline.Head.Composition;
-using Pipeline.Head.Scoring;
-using Pipeline.Tests.Head.Composition;
+using Pipeline.Tests.Head.Inference;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Head.Scoring;

@@ -1,5 +1,3 @@
-using Pipeline.Head.Scoring;
-
 namespace Pipeline.Tests.Head.Scoring;
 
 /// <summary>Temperature scaling and the expected calibration error against hand-computed references.</summary>

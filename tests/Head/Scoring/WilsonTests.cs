@@ -1,5 +1,3 @@
-using Pipeline.Head;
-
 namespace Pipeline.Tests.Head.Scoring;
 
 public sealed class WilsonTests

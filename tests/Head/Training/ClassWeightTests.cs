@@ -1,7 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
-using Pipeline.Head.Scoring;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Head.Training;

@@ -1,6 +1,3 @@
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Head.Training;

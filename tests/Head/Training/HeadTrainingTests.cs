@@ -1,8 +1,4 @@
 using Pipeline.Cli;
-using Pipeline.Extractor;
-using Pipeline.Extractor.Cache;
-using Pipeline.Head;
-using Pipeline.Head.Composition;
 using Pipeline.Tests.Support;
 using TorchSharp;
 

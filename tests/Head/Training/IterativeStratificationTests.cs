@@ -1,4 +1,3 @@
-using Pipeline.Head.Training;
 using Pipeline.Tests.Support;
 
 namespace Pipeline.Tests.Head.Training;
