@@ -9,19 +9,12 @@ internal sealed partial class LabelFile
     private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> CsvRows(string path, string? fileColumn, string? labelColumn, bool labelOptional = false)
     {
         using var reader = new StreamReader(path, Encoding.UTF8);
-        var header = reader.ReadLine() is { } h ? SplitCsv(h.TrimStart('\uFEFF')) : [];
+        var header = Header(reader);
         int fileAt = Column(path, header, fileColumn, "file-column");
         int labelAt = labelOptional && !header.Any(c => string.Equals(c.Trim(), DefaultLabelColumn, StringComparison.OrdinalIgnoreCase))
             ? int.MaxValue : Column(path, header, labelColumn ?? DefaultLabelColumn, "label-column");
-        int line = 1;
-        while (reader.ReadLine() is { } text)
+        foreach (var (line, text) in NonBlankLines(reader, before: 1))
         {
-            line++;
-            if (text.Trim().Length == 0)
-            {
-                continue;
-            }
-
             var cells = SplitCsv(text);
             yield return (line, fileAt < cells.Count ? cells[fileAt] : null, labelAt < cells.Count ? cells[labelAt] : null, null);
         }
@@ -34,21 +27,14 @@ internal sealed partial class LabelFile
     private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> ColumnRows(string path, string? fileColumn, IReadOnlyList<string> labelColumns, List<string> columns)
     {
         using var reader = new StreamReader(path, Encoding.UTF8);
-        var header = reader.ReadLine() is { } h ? SplitCsv(h.TrimStart('\uFEFF')) : [];
+        var header = Header(reader);
         int fileAt = Column(path, header, fileColumn, "file-column");
         var at = labelColumns is [AllColumns]
             ? Enumerable.Range(0, header.Count).Where(i => i != fileAt && header[i].Trim().Length > 0).ToArray()
             : labelColumns.Select(c => Column(path, header, c, "label-columns")).ToArray();
         columns.AddRange(at.Select(i => header[i].Trim()));
-        int line = 1;
-        while (reader.ReadLine() is { } text)
+        foreach (var (line, text) in NonBlankLines(reader, before: 1))
         {
-            line++;
-            if (text.Trim().Length == 0)
-            {
-                continue;
-            }
-
             var cells = SplitCsv(text);
             yield return (line, fileAt < cells.Count ? cells[fileAt] : null, null, at.Select(i => i < cells.Count ? cells[i] : null).ToArray());
         }
@@ -89,15 +75,9 @@ internal sealed partial class LabelFile
 
     private static IEnumerable<(int Line, string? File, string? Label, string?[]? Flags)> JsonRows(string path, string? fileColumn, string? labelColumn)
     {
-        int line = 0;
-        foreach (string text in File.ReadLines(path))
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        foreach (var (line, text) in NonBlankLines(reader, before: 0))
         {
-            line++;
-            if (text.Trim().Length == 0)
-            {
-                continue;
-            }
-
             Dictionary<string, JsonElement>? row;
             try
             {
@@ -110,6 +90,23 @@ internal sealed partial class LabelFile
 
             string? file = row is null ? null : (fileColumn is { } named ? [named] : FileColumns).Select(c => Text(row, c)).FirstOrDefault(v => v is not null);
             yield return (line, file, row is null ? null : Text(row, labelColumn ?? DefaultLabelColumn), null);
+        }
+    }
+
+    /// <summary>A CSV's first line as cells (a UTF-8 byte-order mark dropped); empty for an empty file.</summary>
+    private static List<string> Header(TextReader reader) => reader.ReadLine() is { } h ? SplitCsv(h.TrimStart('\uFEFF')) : [];
+
+    /// <summary>The lines left in <paramref name="reader"/> that are not blank, each with its 1-based number in the file (<paramref name="before"/> lines were read already).</summary>
+    private static IEnumerable<(int Line, string Text)> NonBlankLines(TextReader reader, int before)
+    {
+        int line = before;
+        while (reader.ReadLine() is { } text)
+        {
+            line++;
+            if (text.Trim().Length > 0)
+            {
+                yield return (line, text);
+            }
         }
     }
 
