@@ -101,7 +101,7 @@ internal sealed partial class Backbone
 
     private static string ChooseFeatureTensor(BackbonePreset? preset, ModelProto model, PipelineMetadata meta, string file, Action<string>? info)
     {
-        var names = GraphSurgery.TensorNames(model.Graph).ToHashSet(StringComparer.Ordinal);
+        var names = OnnxGraph.TensorNames(model.Graph).ToHashSet(StringComparer.Ordinal);
         if (preset?.FeatureTensor is { } t && names.Contains(t))
         {
             return t;

@@ -60,6 +60,10 @@ internal static class OnnxGraph
         return graph.Input.Where(i => !initializers.Contains(i.Name));
     }
 
+    /// <summary>All tensor names produced in the graph (node outputs and graph inputs).</summary>
+    public static IEnumerable<string> TensorNames(GraphProto graph) =>
+        RealInputs(graph).Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).Where(n => n.Length > 0);
+
     /// <summary>
     /// Opens and parses a model file: the one way a model file is read for its graph (a missing or damaged file names itself).
     /// Weights kept in external data are read from beside the file into the model, so what is written or run from it is whole.

@@ -125,10 +125,6 @@ internal static class GraphSurgery
         return probe;
     }
 
-    /// <summary>All tensor names produced in the graph (node outputs and graph inputs).</summary>
-    public static IEnumerable<string> TensorNames(GraphProto graph) =>
-        OnnxGraph.RealInputs(graph).Select(i => i.Name).Concat(graph.Node.SelectMany(n => n.Output)).Where(n => n.Length > 0);
-
     /// <summary>
     /// Makes <paramref name="tensor"/> the only output; drops nodes and initializers it does not need.
     /// A name not in the graph throws, listing the nearest names.
@@ -136,7 +132,7 @@ internal static class GraphSurgery
     public static ModelProto Cut(ModelProto model, string tensor, string file)
     {
         var graph = model.Graph;
-        var names = TensorNames(graph).ToList();
+        var names = OnnxGraph.TensorNames(graph).ToList();
         if (!names.Contains(tensor))
         {
             var nearest = Nearest.To(tensor, names, 5);

@@ -19,7 +19,7 @@ internal static partial class Int8Graph
         var graphInputs = OnnxGraph.RealInputs(g).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
 
         // The graph's own names: a LayerNormalization 'x_scale' must not be taken for the scale of activation 'x'.
-        var taken = GraphSurgery.TensorNames(g).Concat(g.Initializer.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
+        var taken = OnnxGraph.TensorNames(g).Concat(g.Initializer.Select(i => i.Name)).ToHashSet(StringComparer.Ordinal);
         string Fresh(string name) => taken.Contains(name) ? "pipeline_" + name : name;
 
         // Activation parameters: asymmetric uint8 over [min(min, 0), max(max, 0)].
